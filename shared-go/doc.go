@@ -1,0 +1,14 @@
+// Package sharedgo is the root of Pitstop's shared Go library. The useful code
+// lives in its sub-packages:
+//
+//   - config: environment parsing into typed structs with documented defaults.
+//   - logging: log/slog set-up.
+//   - problem: RFC 9457 problem documents and field-level validation errors.
+//   - httpx: the chi HTTP server with timeouts, body limits, request ids,
+//     health, readiness, metrics and RED metrics per route.
+//   - postgres: pools with a per-context schema, embedded migrations (goose)
+//     and a transaction helper that never loses a Commit error.
+//   - events: the CloudEvents 1.0 binary-mode envelope over NATS headers.
+//   - outbox: the transactional outbox writer and the CDC relay.
+//   - messaging: JetStream streams, durable consumers, the inbox and dead letters.
+package sharedgo

@@ -1,0 +1,74 @@
+// Package outbox is Pitstop's transactional outbox: Writer adds events to the outbox
+// table inside the caller's transaction, and Relay (the engine of every cmd/cdc)
+// publishes committed rows to NATS JetStream, at least once, then removes them.
+//
+// Guarantees:
+//   - An event is in the outbox if and only if the transaction that caused it committed.
+//   - Every committed row is eventually published (at least once) while a relay runs;
+//     rows of transactions that commit late are never skipped, because the relay keeps
+//     no cursor: it reads whatever is in the table, in id order, and deletes what was
+//     acknowledged.
+//   - Nats-Msg-Id is the event id, so re-publishing after a crash is absorbed by the
+//     stream's duplicate window; consumers de-duplicate beyond it (messaging.Inbox).
+//   - One relay per outbox is active at a time (Postgres advisory lock); others wait.
+package outbox
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/postgres"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the outbox tables' SQL migrations.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// Migrate creates or upgrades the outbox tables in the pool's schema.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
+	return postgres.Migrate(ctx, pool, schema, "outbox", Migrations())
+}
+
+// Channel is the LISTEN/NOTIFY channel of the outbox in schema.
+func Channel(schema string) string { return "pitstop_outbox_" + schema }
+
+// Writer appends events to the outbox of one schema.
+type Writer struct {
+	channel string
+}
+
+// NewWriter returns a writer for the outbox in schema (the caller's transaction must
+// use that schema's search_path, as pools from postgres.Connect do).
+func NewWriter(schema string) *Writer { return &Writer{channel: Channel(schema)} }
+
+// Add inserts the events into the outbox inside tx and queues a notification that
+// Postgres delivers to the relay on commit (and never, if tx rolls back).
+func (w *Writer) Add(ctx context.Context, tx pgx.Tx, evs ...events.Envelope) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, e := range evs {
+		b.Queue(`INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload)
+			VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data))
+	}
+	b.Queue(`SELECT pg_notify($1, '')`, w.channel)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("outbox add: %w", err)
+	}
+	return nil
+}

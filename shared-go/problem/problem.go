@@ -1,0 +1,98 @@
+// Package problem writes RFC 9457 problem details (application/problem+json) and
+// collects field-level validation errors.
+package problem
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// ContentType is the media type of a problem document.
+const ContentType = "application/problem+json"
+
+// FieldError names one offending request field and what is wrong with it.
+type FieldError struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// Problem is an RFC 9457 problem document with Pitstop's extension members.
+type Problem struct {
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail,omitempty"`
+	Instance  string       `json:"instance,omitempty"`
+	RequestID string       `json:"requestId,omitempty"`
+	Errors    []FieldError `json:"errors,omitempty"`
+}
+
+// ValidationError is returned by validating constructors and request decoders; it
+// carries every offending field, not just the first.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error implements error.
+func (v *ValidationError) Error() string {
+	parts := make([]string, 0, len(v.Fields))
+	for _, f := range v.Fields {
+		parts = append(parts, f.Field+": "+f.Detail)
+	}
+	return "validation failed: " + strings.Join(parts, "; ")
+}
+
+// Add records a field error.
+func (v *ValidationError) Add(field, detail string) {
+	v.Fields = append(v.Fields, FieldError{Field: field, Detail: detail})
+}
+
+// OrNil returns v when it holds field errors and nil otherwise, so that a validator
+// can end with `return errs.OrNil()`.
+func (v *ValidationError) OrNil() error {
+	if v == nil || len(v.Fields) == 0 {
+		return nil
+	}
+	return v
+}
+
+// RequestIDFunc extracts the request id placed on the request by the HTTP server; it is
+// set by httpx so that this package does not import chi.
+var RequestIDFunc = func(r *http.Request) string { return "" }
+
+// Write sends p as a problem document with p.Status.
+func Write(w http.ResponseWriter, r *http.Request, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	if r != nil {
+		if p.Instance == "" {
+			p.Instance = r.URL.Path
+		}
+		p.RequestID = RequestIDFunc(r)
+	}
+	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// Status writes a problem with just a status and a detail.
+func Status(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	Write(w, r, Problem{Status: status, Detail: detail})
+}
+
+// Validation writes a 400 listing the offending fields.
+func Validation(w http.ResponseWriter, r *http.Request, v *ValidationError) {
+	Write(w, r, Problem{
+		Type:   "https://pitstop.example/problems/validation",
+		Title:  "Validation failed",
+		Status: http.StatusBadRequest,
+		Detail: "One or more fields are invalid.",
+		Errors: v.Fields,
+	})
+}
