@@ -87,7 +87,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, set string, fsys f
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, lockKey); err != nil {
 		return fmt.Errorf("migrate lock: %w", err)
 	}
-	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, lockKey) }()
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, lockKey)
+	}()
 	store, err := database.NewStore(database.DialectPostgres, schema+".goose_"+set)
 	if err != nil {
 		return err

@@ -1,0 +1,220 @@
+// Package app wires a Pitstop context into a process: configuration, logging,
+// Postgres, NATS JetStream, the HTTP server with health and metrics, background
+// workers (consumers) and, for cmd/cdc, the outbox relay. The same Module runs in its
+// own process (<context>/cmd/service) and inside the all-in-one (cmd/pitstop).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pitstop/pitstop/shared-go/config"
+	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/logging"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+	"github.com/pitstop/pitstop/shared-go/outbox"
+	"github.com/pitstop/pitstop/shared-go/postgres"
+)
+
+// Deps are the run-time dependencies a context's Module is built from.
+type Deps struct {
+	Pool     *pgxpool.Pool
+	NC       *nats.Conn
+	JS       jetstream.JetStream
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+}
+
+// Module is a context's service: its HTTP routes and its background workers.
+type Module interface {
+	// Routes mounts the context's API on r (operational endpoints are already there).
+	Routes(r chi.Router)
+	// Workers are long-running loops (consumers, schedulers, mailers); each returns nil
+	// when ctx is cancelled.
+	Workers() []func(ctx context.Context) error
+}
+
+// Builder migrates the context's schema and builds its Module.
+type Builder func(ctx context.Context, d Deps) (Module, error)
+
+// ConnectNATS connects with unlimited reconnects and ensures the Pitstop stream exists.
+func ConnectNATS(ctx context.Context, url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
+		nats.RetryOnFailedConnect(true),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrl()) }))
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect nats %s: %w", url, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	// The stream declaration is retried: at start-up NATS may still be coming up.
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = messaging.EnsureStreams(cctx, js)
+		cancel()
+		if err == nil {
+			return nc, js, nil
+		}
+		log.Warn("waiting for NATS JetStream", "err", err)
+		select {
+		case <-ctx.Done():
+			nc.Close()
+			return nil, nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// NewRegistry returns a Prometheus registry with the Go and process collectors.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// NATSCheck is a readiness check of the NATS connection.
+func NATSCheck(nc *nats.Conn) httpx.Check {
+	return httpx.Check{Name: "nats", Check: func(context.Context) error {
+		if s := nc.Status(); s != nats.CONNECTED {
+			return fmt.Errorf("nats %s", s)
+		}
+		return nil
+	}}
+}
+
+// Handler builds the HTTP handler of a module: operational endpoints plus its routes.
+func Handler(name string, d Deps, maxBody int64, m Module) http.Handler {
+	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, Service: name, MaxBodyBytes: maxBody,
+		Checks: []httpx.Check{{Name: "postgres", Check: postgres.Ping(d.Pool)}, NATSCheck(d.NC)}})
+	m.Routes(r)
+	return r
+}
+
+// RunModule serves m's HTTP API on httpCfg and runs its workers until ctx is cancelled
+// or one of them fails.
+func RunModule(ctx context.Context, name string, d Deps, httpCfg httpx.Config, m Module) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return httpx.Serve(gctx, httpCfg, Handler(name, d, httpCfg.MaxBodyBytes, m), d.Log) })
+	for _, w := range m.Workers() {
+		g.Go(func() error { return w(gctx) })
+	}
+	return g.Wait()
+}
+
+// RunRelay runs the outbox relay of schema with its operational HTTP endpoints on
+// httpCfg.Addr until ctx is cancelled.
+func RunRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, rc outbox.RelayConfig) error {
+	if err := outbox.Migrate(ctx, d.Pool, rc.Schema); err != nil {
+		return err
+	}
+	relay, err := outbox.NewRelay(d.Pool, d.NC, rc, d.Log, d.Registry)
+	if err != nil {
+		return err
+	}
+	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, Service: name,
+		Checks: []httpx.Check{{Name: "relay", Check: relay.Ready}}})
+	r.Get("/leader", func(w http.ResponseWriter, _ *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"leader": relay.IsLeader()})
+	})
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return httpx.Serve(gctx, httpCfg, r, d.Log) })
+	g.Go(func() error { return relay.Run(gctx) })
+	return g.Wait()
+}
+
+// RelayConfig converts the environment's relay settings for schema.
+func RelayConfig(c config.Relay, schema string) outbox.RelayConfig {
+	return outbox.RelayConfig{Schema: schema, BatchSize: c.BatchSize, PollInterval: c.PollInterval,
+		MaxAttempts: c.MaxAttempts, AckTimeout: c.AckTimeout}
+}
+
+// HTTPConfig converts the environment's HTTP settings, using defaultAddr when HTTP_ADDR is unset.
+func HTTPConfig(c config.HTTP, defaultAddr string) httpx.Config {
+	addr := c.Addr
+	if addr == "" {
+		addr = defaultAddr
+	}
+	return httpx.Config{Addr: addr, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout,
+		IdleTimeout: c.IdleTimeout, ShutdownTimeout: c.ShutdownTimeout, MaxBodyBytes: c.MaxBodyBytes}
+}
+
+// setup parses the environment and connects Postgres (schema) and NATS.
+func setup(ctx context.Context, name, schema string) (config.Service, Deps, func(), error) {
+	cfg, err := config.Load(config.Service{})
+	if err != nil {
+		return cfg, Deps{}, nil, err
+	}
+	log := logging.New(name, cfg.Log.Level, cfg.Log.Format)
+	pool, err := postgres.Connect(ctx, cfg.Postgres.URL, schema)
+	if err != nil {
+		return cfg, Deps{}, nil, err
+	}
+	nc, js, err := ConnectNATS(ctx, cfg.NATS.URL, name, log)
+	if err != nil {
+		pool.Close()
+		return cfg, Deps{}, nil, err
+	}
+	d := Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: NewRegistry()}
+	return cfg, d, func() { _ = nc.Drain(); pool.Close() }, nil
+}
+
+// MainService is the whole main of a <context>/cmd/service: it returns the exit code.
+func MainService(name, schema, defaultAddr string, build Builder) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, d, closeFn, err := setup(ctx, name, schema)
+	if err != nil {
+		slog.Error("start-up failed", "service", name, "err", err)
+		return 1
+	}
+	defer closeFn()
+	m, err := build(ctx, d)
+	if err != nil {
+		d.Log.Error("start-up failed", "err", err)
+		return 1
+	}
+	if err := RunModule(ctx, name, d, HTTPConfig(cfg.HTTP, defaultAddr), m); err != nil && !errors.Is(err, context.Canceled) {
+		d.Log.Error("service failed", "err", err)
+		return 1
+	}
+	d.Log.Info("service stopped")
+	return 0
+}
+
+// MainRelay is the whole main of a <context>/cmd/cdc: it returns the exit code.
+func MainRelay(name, schema, defaultAddr string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, d, closeFn, err := setup(ctx, name, schema)
+	if err != nil {
+		slog.Error("start-up failed", "service", name, "err", err)
+		return 1
+	}
+	defer closeFn()
+	if err := RunRelay(ctx, name, d, HTTPConfig(cfg.HTTP, defaultAddr), RelayConfig(cfg.Relay, schema)); err != nil &&
+		!errors.Is(err, context.Canceled) {
+		d.Log.Error("relay failed", "err", err)
+		return 1
+	}
+	d.Log.Info("relay stopped")
+	return 0
+}
