@@ -1,0 +1,440 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	promtest "github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+	"github.com/pitstop/pitstop/shared-go/outbox"
+	"github.com/pitstop/pitstop/shared-go/postgres"
+	"github.com/pitstop/pitstop/shared-go/testutil"
+)
+
+const schema = "relaytest"
+
+type pinged struct {
+	N   int    `json:"n"`
+	Agg string `json:"agg"`
+}
+
+func (pinged) EventType() string      { return "pitstop.relaytest.Pinged" }
+func (p pinged) EventSubject() string { return p.Agg }
+
+type env struct {
+	t    *testing.T
+	pool *pgxpool.Pool
+	nats *testutil.NATSServer
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	w    *outbox.Writer
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	pool := testutil.Pool(t, testutil.Database(t), schema)
+	if err := outbox.Migrate(ctx, pool, schema); err != nil {
+		t.Fatal(err)
+	}
+	ns := testutil.StartNATS(t)
+	nc, js := ns.Connect(t)
+	if err := messaging.EnsureStreams(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, pool: pool, nats: ns, nc: nc, js: js, w: outbox.NewWriter(schema)}
+}
+
+// insert commits n events in one transaction and returns their ids.
+func (e *env) insert(n int, agg string) []string {
+	e.t.Helper()
+	var ids []string
+	err := postgres.WithTx(context.Background(), e.pool, func(tx pgx.Tx) error {
+		var evs []events.Envelope
+		for i := range n {
+			ev, err := events.New("pitstop/relaytest", pinged{N: i, Agg: agg}, time.Now())
+			if err != nil {
+				return err
+			}
+			evs = append(evs, ev)
+			ids = append(ids, ev.ID.String())
+		}
+		return e.w.Add(context.Background(), tx, evs...)
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ids
+}
+
+func (e *env) relay(cfg outbox.RelayConfig, reg prometheus.Registerer) *outbox.Relay {
+	e.t.Helper()
+	cfg.Schema = schema
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 50 * time.Millisecond
+	}
+	if cfg.ElectionInterval == 0 {
+		cfg.ElectionInterval = 50 * time.Millisecond
+	}
+	r, err := outbox.NewRelay(e.pool, e.nc, cfg, testutil.Logger(e.t), reg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// start runs r until the returned stop is called (or the test ends); stop waits for Run.
+func start(t *testing.T, r *outbox.Relay) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+func (e *env) streamMsgs() uint64 {
+	s, err := e.js.Stream(context.Background(), messaging.StreamName)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		return 0 // server restarting
+	}
+	return info.State.Msgs
+}
+
+func (e *env) outboxRows() int {
+	var n int
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox`).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// streamIDs reads every message in the stream and returns the ce-id of each, in order.
+func (e *env) streamIDs() []jetstream.Msg {
+	e.t.Helper()
+	ctx := context.Background()
+	total := e.streamMsgs()
+	c, err := e.js.OrderedConsumer(ctx, messaging.StreamName, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []jetstream.Msg
+	for uint64(len(out)) < total {
+		batch, err := c.Fetch(int(min(total-uint64(len(out)), 500)), jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func idsOf(msgs []jetstream.Msg) map[string]int {
+	seen := map[string]int{}
+	for _, m := range msgs {
+		seen[m.Headers().Get(events.HeaderID)]++
+	}
+	return seen
+}
+
+func TestRelayPublishesCommittedEventsWithCloudEventsHeaders(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ids := e.insert(50, "agg-1")
+	start(t, e.relay(outbox.RelayConfig{}, nil))
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 50 && e.outboxRows() == 0 },
+		"50 events published and the outbox emptied")
+	msgs := e.streamIDs()
+	for i, m := range msgs {
+		h := m.Headers()
+		if got := h.Get(events.HeaderID); got != ids[i] {
+			t.Fatalf("message %d: ce-id %s, want %s (commit order)", i, got, ids[i])
+		}
+		if h.Get(events.HeaderMsgID) != ids[i] || h.Get(events.HeaderSpecVersion) != "1.0" ||
+			h.Get(events.HeaderType) != "pitstop.relaytest.Pinged" || h.Get(events.HeaderSubject) != "agg-1" ||
+			h.Get(events.HeaderSource) != "pitstop/relaytest" || h.Get(events.HeaderContentType) != "application/json" {
+			t.Fatalf("message %d: headers %v", i, h)
+		}
+		if m.Subject() != "pitstop.relaytest.Pinged" || !strings.Contains(string(m.Data()), fmt.Sprintf(`"n":%d`, i)) {
+			t.Fatalf("message %d: subject %s body %s", i, m.Subject(), m.Data())
+		}
+	}
+}
+
+func TestRelayNothingPublishedForRolledBackTransaction(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	err := postgres.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
+		ev, _ := events.New("pitstop/relaytest", pinged{Agg: "rolled-back"}, time.Now())
+		if err := e.w.Add(ctx, tx, ev); err != nil {
+			return err
+		}
+		return errors.New("business failure")
+	})
+	if err == nil {
+		t.Fatal("expected the transaction to fail")
+	}
+	e.insert(1, "committed")
+	start(t, e.relay(outbox.RelayConfig{}, nil))
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 && e.streamMsgs() == 1 }, "committed row published")
+	if got := e.streamIDs()[0].Headers().Get(events.HeaderSubject); got != "committed" {
+		t.Fatalf("published %q, want only the committed event", got)
+	}
+}
+
+// Sequence values are taken at insert time but become visible at commit time: a row with a
+// lower id can appear after rows with higher ids were already published.
+func TestRelayPublishesRowsOfLateCommittingTransactions(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	late, err := e.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = late.Rollback(ctx) }()
+	lateEv, _ := events.New("pitstop/relaytest", pinged{Agg: "late"}, time.Now())
+	if err := e.w.Add(ctx, late, lateEv); err != nil {
+		t.Fatal(err)
+	}
+	early := e.insert(3, "early") // higher ids, committed first
+	start(t, e.relay(outbox.RelayConfig{}, nil))
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 3 }, "early rows published")
+	if err := late.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 4 && e.outboxRows() == 0 },
+		"the late-committing row published too")
+	seen := idsOf(e.streamIDs())
+	for _, id := range append(early, lateEv.ID.String()) {
+		if seen[id] != 1 {
+			t.Fatalf("event %s published %d times", id, seen[id])
+		}
+	}
+}
+
+// The relay dies after JetStream acknowledged a batch but before it deleted the rows:
+// the restarted relay publishes them again and the duplicate window absorbs them.
+func TestRelayCrashBetweenPubAckAndDeleteLosesNothingAndDuplicatesAreAbsorbed(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ids := e.insert(300, "crash")
+	crashed := errors.New("simulated crash")
+	r1 := e.relay(outbox.RelayConfig{BatchSize: 100, BeforeDelete: func([]int64) error { return crashed }}, nil)
+	err := r1.Run(context.Background()) // returns on the injected crash
+	if !errors.Is(err, crashed) {
+		t.Fatalf("Run = %v, want the injected crash", err)
+	}
+	if got := e.outboxRows(); got != 300 {
+		t.Fatalf("outbox rows after crash = %d, want 300 (nothing deleted)", got)
+	}
+	published := e.streamMsgs()
+	if published == 0 {
+		t.Fatal("the crashed relay should have published its first batch")
+	}
+	start(t, e.relay(outbox.RelayConfig{BatchSize: 100}, nil))
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 }, "restarted relay drains the outbox")
+	if got := e.streamMsgs(); got != 300 {
+		t.Fatalf("stream holds %d messages, want 300 (re-published batch de-duplicated)", got)
+	}
+	seen := idsOf(e.streamIDs())
+	for _, id := range ids {
+		if seen[id] != 1 {
+			t.Fatalf("event %s in stream %d times", id, seen[id])
+		}
+	}
+}
+
+// The broker dies in the middle of a large drain; the relay rides it out and the stream
+// ends with every event exactly once.
+func TestRelayBrokerRestartMidDrainLosesNothing(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	const n = 20000
+	var ids []string
+	for range n / 1000 {
+		ids = append(ids, e.insert(1000, "broker")...)
+	}
+	reg := prometheus.NewRegistry()
+	r := e.relay(outbox.RelayConfig{BatchSize: 500, AckTimeout: time.Second}, reg)
+	start(t, r)
+	testutil.Eventually(t, 20*time.Second, func() bool { return e.streamMsgs() > 0 }, "relay started publishing")
+	before := e.streamMsgs()
+	e.nats.Restart()
+	t.Logf("broker restarted after %d of %d events were stored", before, n)
+	testutil.Eventually(t, 60*time.Second, func() bool { return e.outboxRows() == 0 }, "outbox drained after broker restart")
+	seen := idsOf(e.streamIDs())
+	for _, id := range ids {
+		if seen[id] == 0 {
+			t.Fatalf("event %s lost", id)
+		}
+	}
+	if got := e.streamMsgs(); got != n {
+		t.Fatalf("stream holds %d messages, want %d", got, n)
+	}
+	var dead int
+	_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox_dead_letter`).Scan(&dead)
+	if dead != 0 {
+		t.Fatalf("%d rows dead-lettered during a broker outage; outages must not count as attempts", dead)
+	}
+}
+
+func TestRelayOnlyOneOfTwoRelaysPublishesAndTheStandbyTakesOver(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	regA, regB := prometheus.NewRegistry(), prometheus.NewRegistry()
+	a := e.relay(outbox.RelayConfig{}, regA)
+	b := e.relay(outbox.RelayConfig{}, regB)
+	stopA := start(t, a)
+	stopB := start(t, b)
+	testutil.Eventually(t, 10*time.Second, func() bool { return a.IsLeader() != b.IsLeader() }, "exactly one leader")
+	for range 10 {
+		e.insert(20, "leader")
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 && e.streamMsgs() == 200 }, "all published")
+	pa, pb := published(t, regA), published(t, regB)
+	if a.IsLeader() == b.IsLeader() || (pa > 0 && pb > 0) || pa+pb != 200 {
+		t.Fatalf("leaders a=%v b=%v published a=%v b=%v: want exactly one relay publishing all 200", a.IsLeader(), b.IsLeader(), pa, pb)
+	}
+	leader, standby, stopLeader, standbyReg := a, b, stopA, regB
+	if b.IsLeader() {
+		leader, standby, stopLeader, standbyReg = b, a, stopB, regA
+	}
+	_ = stopLeader()
+	if leader.IsLeader() {
+		t.Fatal("stopped relay still claims leadership")
+	}
+	testutil.Eventually(t, 10*time.Second, standby.IsLeader, "standby takes over")
+	e.insert(30, "after-failover")
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 && e.streamMsgs() == 230 }, "standby publishes")
+	if got := published(t, standbyReg); got < 30 {
+		t.Fatalf("standby published %v, want at least 30", got)
+	}
+}
+
+// When the leader's Postgres session dies (killed by an operator, network cut), its lock
+// is gone: it must stop leading, and the standby must take over.
+func TestRelayLeaderWhoseSessionIsKilledStepsDown(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	a := e.relay(outbox.RelayConfig{}, nil)
+	start(t, a)
+	testutil.Eventually(t, 10*time.Second, a.IsLeader, "a leads")
+	b := e.relay(outbox.RelayConfig{}, nil)
+	start(t, b)
+	// Kill the session holding the advisory lock.
+	_, err := e.pool.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks
+		WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return a.IsLeader() != b.IsLeader() }, "one leader again")
+	e.insert(10, "after-kill")
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 && e.streamMsgs() == 10 }, "published after the kill")
+}
+
+func TestRelayDeadLettersPoisonRowsWhileLaterRowsFlow(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	// Poison 1: a subject no stream captures (no responders), retried then dead-lettered.
+	// Poison 2: a payload above the broker's max payload, dead-lettered at once.
+	_, err := e.pool.Exec(ctx, `INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload) VALUES
+		(gen_random_uuid(), 'unrouted.Nowhere', 'pitstop/relaytest', 'x', now(), '{}'),
+		(gen_random_uuid(), 'pitstop.relaytest.Huge', 'pitstop/relaytest', 'x', now(), convert_to('{"x":"' || repeat('a', 2*1024*1024) || '"}', 'UTF8'))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := e.insert(5, "good")
+	reg := prometheus.NewRegistry()
+	start(t, e.relay(outbox.RelayConfig{MaxAttempts: 3}, reg))
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 5 }, "good rows flow past the poison")
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 }, "poison rows leave the outbox")
+	rows, err := e.pool.Query(ctx, `SELECT event_type, attempts, error FROM outbox_dead_letter ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type dl struct {
+		typ      string
+		attempts int
+		reason   string
+	}
+	dls, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dl, error) {
+		var d dl
+		return d, r.Scan(&d.typ, &d.attempts, &d.reason)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dls) != 2 || dls[0].typ != "unrouted.Nowhere" || dls[0].attempts != 3 || dls[0].reason == "" ||
+		dls[1].typ != "pitstop.relaytest.Huge" || !strings.Contains(dls[1].reason, "max payload") {
+		t.Fatalf("dead letters = %+v", dls)
+	}
+	testutil.Eventually(t, 5*time.Second, func() bool {
+		return promtest.ToFloat64(mustCounter(t, reg, "pitstop_outbox_dead_lettered_total")) == 2
+	}, "dead-lettered metric reaches 2")
+	seen := idsOf(e.streamIDs())
+	for _, id := range good {
+		if seen[id] != 1 {
+			t.Fatalf("good event %s published %d times", id, seen[id])
+		}
+	}
+}
+
+func TestRelayWakesOnNotifyWithoutWaitingForThePoll(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	r := e.relay(outbox.RelayConfig{PollInterval: time.Hour}, nil)
+	start(t, r)
+	testutil.Eventually(t, 10*time.Second, r.IsLeader, "leader")
+	// Give the relay its first (empty) drain, then a row: only NOTIFY can wake it now.
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 }, "idle")
+	e.insert(1, "notify")
+	testutil.Eventually(t, 5*time.Second, func() bool { return e.streamMsgs() == 1 }, "published on NOTIFY with an hour-long poll interval")
+}
+
+func published(t *testing.T, reg *prometheus.Registry) float64 {
+	return promtest.ToFloat64(mustCounter(t, reg, "pitstop_outbox_published_total"))
+}
+
+func mustCounter(t *testing.T, reg *prometheus.Registry, name string) prometheus.Collector {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			v := mf.GetMetric()[0].GetCounter().GetValue()
+			c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: "copy"})
+			c.Add(v)
+			return c
+		}
+	}
+	t.Fatalf("metric %s not found", name)
+	return nil
+}
