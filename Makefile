@@ -1,0 +1,28 @@
+# Pitstop: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+
+.PHONY: run test lint unit bench fuzz build
+
+## run: start the whole garage in one process (see README for URLs).
+run:
+	$(GO) run ./cmd/pitstop
+
+## test: every check and every test in the repository (what CI runs).
+test: lint unit
+
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 -timeout 45m ./...
+	$(GO) test -count=1 -race -timeout 20m ./shared-go/...
+
+## bench: relay latency/throughput and command throughput figures (QUALITY.md).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/
+
+build:
+	$(GO) build ./...
