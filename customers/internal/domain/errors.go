@@ -1,0 +1,63 @@
+package domain
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrCustomerNotFound is returned when no customer has the requested id.
+var ErrCustomerNotFound = errors.New("customer not found")
+
+// ErrCustomerExists is returned by a repository when a customer with the same id is
+// already stored. Registration translates it into an idempotent replay or into
+// ErrCustomerConflict.
+var ErrCustomerExists = errors.New("customer already exists")
+
+// ErrCustomerConflict is returned when a registration re-uses the id of an existing
+// customer with different data.
+var ErrCustomerConflict = errors.New("a customer with this id already exists with different data")
+
+// FieldError names one invalid field (by its camelCase name in the API and events) and
+// what is wrong with it.
+type FieldError struct {
+	Field  string
+	Detail string
+}
+
+// ValidationError lists every invalid field of a command, not just the first.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error implements error.
+func (v *ValidationError) Error() string {
+	parts := make([]string, 0, len(v.Fields))
+	for _, f := range v.Fields {
+		parts = append(parts, f.Field+": "+f.Detail)
+	}
+	return "invalid customer: " + strings.Join(parts, "; ")
+}
+
+// Add records that field is invalid.
+func (v *ValidationError) Add(field, detail string) {
+	v.Fields = append(v.Fields, FieldError{Field: field, Detail: detail})
+}
+
+// Merge appends the fields of err when it is (or wraps) a *ValidationError and reports
+// whether it was one.
+func (v *ValidationError) Merge(err error) bool {
+	var other *ValidationError
+	if !errors.As(err, &other) {
+		return false
+	}
+	v.Fields = append(v.Fields, other.Fields...)
+	return true
+}
+
+// OrNil returns v when it holds field errors and nil otherwise.
+func (v *ValidationError) OrNil() error {
+	if v == nil || len(v.Fields) == 0 {
+		return nil
+	}
+	return v
+}
