@@ -1,0 +1,9 @@
+// Package domain is the workshop's model: the event-sourced WorkshopPlanning aggregate
+// (one per calendar day), its maintenance jobs, the value objects they are built from,
+// the events the aggregate records and the errors its rules return.
+//
+// The aggregate is decide + apply: a command method (PlanMaintenanceJob,
+// FinishMaintenanceJob, NewWorkshopPlanning) checks the rules against the current state
+// and records new events; apply mutates the state from one event; RehydratePlanning
+// replays stored events through the very same apply. The package imports no adapter.
+package domain

@@ -1,0 +1,58 @@
+package domain
+
+import "errors"
+
+// Sentinel errors of the workshop domain. Rule violations are returned as *RuleViolation
+// values that wrap one of the Err...Rule sentinels, so callers can both test which rule
+// was broken (errors.Is) and show its message (errors.As).
+var (
+	// ErrInvalidValue is wrapped by every value-object constructor that rejects its input
+	// (a malformed date, licence number, timeslot or missing job field).
+	ErrInvalidValue = errors.New("invalid value")
+	// ErrInvalidTimeslot is returned (wrapping ErrInvalidValue) when a timeslot's start is
+	// not before its end.
+	ErrInvalidTimeslot = errors.New("start must be before end")
+	// ErrPlanningNotFound is returned by repositories when no planning exists for a date.
+	ErrPlanningNotFound = errors.New("workshop planning not found")
+	// ErrJobNotFound is returned when a job id is not part of the planning.
+	ErrJobNotFound = errors.New("maintenance job not found")
+	// ErrConcurrencyConflict is returned by a repository when the planning was changed by
+	// someone else since it was loaded (the expected version no longer matches).
+	ErrConcurrencyConflict = errors.New("workshop planning was changed concurrently")
+	// ErrInvalidEventStream is returned by RehydratePlanning for a stream that cannot be
+	// the history of a planning (empty, not starting with WorkshopPlanningCreated, ...).
+	ErrInvalidEventStream = errors.New("invalid workshop planning event stream")
+
+	// ErrOutsidePlanningDateRule: a job's start and end must be on the planning's date.
+	ErrOutsidePlanningDateRule = errors.New("job outside planning date")
+	// ErrTooManyConcurrentJobsRule: at most 3 jobs may run at the same time.
+	ErrTooManyConcurrentJobsRule = errors.New("too many concurrent jobs")
+	// ErrVehicleBusyRule: a vehicle cannot have two overlapping jobs.
+	ErrVehicleBusyRule = errors.New("vehicle already has a job in this time-slot")
+	// ErrDuplicateJobIDRule: a job id is unique within a planning.
+	ErrDuplicateJobIDRule = errors.New("duplicate job id")
+	// ErrJobAlreadyFinished: a finished job cannot be finished again.
+	ErrJobAlreadyFinished = errors.New("job already finished")
+)
+
+// Messages of the business rules, as shown to users.
+const (
+	MsgTooManyConcurrentJobs = "Maintenance job overlaps with more than 3 other jobs"
+	MsgVehicleBusy           = "Only 1 maintenance job can be executed on a vehicle during a certain time-slot."
+	MsgJobAlreadyFinished    = "An already finished job can not be finished."
+)
+
+// RuleViolation is a command rejected by a business rule. Message is the rule's text,
+// meant for users; Rule is the sentinel naming the rule (errors.Is matches it).
+type RuleViolation struct {
+	Rule    error
+	Message string
+}
+
+// Error implements error with the rule's message.
+func (v *RuleViolation) Error() string { return v.Message }
+
+// Unwrap returns the rule sentinel.
+func (v *RuleViolation) Unwrap() error { return v.Rule }
+
+func violation(rule error, msg string) error { return &RuleViolation{Rule: rule, Message: msg} }

@@ -1,0 +1,27 @@
+package domain
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+var licenseNumberPattern = regexp.MustCompile(`(?i)^((\d{1,3}|[a-z]{1,3})-){2}(\d{1,3}|[a-z]{1,3})$`)
+
+// LicenseNumber is a Dutch-style licence number such as AB-123-C: three groups of one
+// to three digits or one to three letters, separated by dashes. It is stored upper-cased.
+type LicenseNumber struct {
+	s string
+}
+
+// NewLicenseNumber validates s case-insensitively and returns it upper-cased; an invalid
+// number wraps ErrInvalidValue.
+func NewLicenseNumber(s string) (LicenseNumber, error) {
+	if !licenseNumberPattern.MatchString(s) {
+		return LicenseNumber{}, fmt.Errorf("%w: licence number %q must look like AB-123-C", ErrInvalidValue, s)
+	}
+	return LicenseNumber{s: strings.ToUpper(s)}, nil
+}
+
+// String returns the upper-cased licence number.
+func (l LicenseNumber) String() string { return l.s }
