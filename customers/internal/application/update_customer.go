@@ -1,0 +1,82 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/pitstop/pitstop/customers/internal/domain"
+	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/shared-go/events"
+)
+
+// UpdateCustomer is the command to replace a customer's contact data.
+type UpdateCustomer struct {
+	// CustomerID is the customer to update (from the resource address).
+	CustomerID uuid.UUID
+	// RepeatedCustomerID is the customer id repeated in the request body, if the client
+	// sent one; when present it must denote CustomerID.
+	RepeatedCustomerID string
+	// Details are the customer's new contact data (all fields, as in a registration).
+	Details domain.Details
+}
+
+// CustomerUpdater is the storage UpdateCustomerHandler needs.
+type CustomerUpdater interface {
+	// Update locks the customer with id, lets fn change it and returns the events to
+	// record, and stores the changed customer with those events in one transaction.
+	// When fn returns no events the customer is unchanged and nothing is written.
+	// When fn fails nothing is stored and its error is returned. An unknown id yields
+	// an error wrapping domain.ErrCustomerNotFound. fn must not do I/O: it runs inside
+	// the transaction.
+	Update(ctx context.Context, id uuid.UUID, fn func(c *domain.Customer) ([]events.Envelope, error)) (domain.Customer, error)
+}
+
+// UpdateCustomerHandler updates customers and publishes CustomerUpdated.
+type UpdateCustomerHandler struct {
+	repo CustomerUpdater
+	now  func() time.Time
+}
+
+// NewUpdateCustomerHandler returns a handler storing through repo.
+func NewUpdateCustomerHandler(repo CustomerUpdater, now func() time.Time) UpdateCustomerHandler {
+	return UpdateCustomerHandler{repo: repo, now: now}
+}
+
+// Handle replaces the customer's details. It records a CustomerUpdated event only when
+// something changed; an update to the same data is accepted and records nothing.
+//
+// Errors: domain.ErrCustomerNotFound; a *domain.ValidationError listing every invalid
+// field.
+func (h UpdateCustomerHandler) Handle(ctx context.Context, cmd UpdateCustomer) (domain.Customer, error) {
+	// Validate before touching storage so that bad input never costs a transaction.
+	verr := &domain.ValidationError{}
+	if cmd.RepeatedCustomerID != "" {
+		if id, err := uuid.Parse(cmd.RepeatedCustomerID); err != nil || id != cmd.CustomerID {
+			verr.Add(domain.FieldCustomerID, "must be the id of the customer being updated, or be left out")
+		}
+	}
+	if _, err := domain.ValidateDetails(cmd.Details); err != nil && !verr.Merge(err) {
+		return domain.Customer{}, err
+	}
+	if err := verr.OrNil(); err != nil {
+		return domain.Customer{}, err
+	}
+	c, err := h.repo.Update(ctx, cmd.CustomerID, func(c *domain.Customer) ([]events.Envelope, error) {
+		changed, err := c.Update(cmd.Details)
+		if err != nil || !changed {
+			return nil, err
+		}
+		ev, err := events.New(customerevents.Source, customerevents.CustomerUpdated{Customer: contract(*c)}, h.now())
+		if err != nil {
+			return nil, err
+		}
+		return []events.Envelope{ev}, nil
+	})
+	if err != nil {
+		return domain.Customer{}, fmt.Errorf("update customer %s: %w", cmd.CustomerID, err)
+	}
+	return c, nil
+}
