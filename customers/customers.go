@@ -41,6 +41,8 @@ type module struct {
 	http *ports.HTTPHandlers
 }
 
+// Routes mounts the customers API on r.
 func (m module) Routes(r chi.Router) { m.http.Routes(r) }
 
+// Workers returns none: the customers service only serves HTTP.
 func (m module) Workers() []func(ctx context.Context) error { return nil }
