@@ -6,8 +6,9 @@ import "errors"
 // values that wrap one of the Err...Rule sentinels, so callers can both test which rule
 // was broken (errors.Is) and show its message (errors.As).
 var (
-	// ErrInvalidValue is wrapped by every value-object constructor that rejects its input
-	// (a malformed date, licence number, timeslot or missing job field).
+	// ErrInvalidValue is matched by every error of a value-object constructor that rejects
+	// its input (a malformed date, licence number, timeslot or missing job field); those
+	// errors are *InvalidValueError values naming the field.
 	ErrInvalidValue = errors.New("invalid value")
 	// ErrInvalidTimeslot is returned (wrapping ErrInvalidValue) when a timeslot's start is
 	// not before its end.
@@ -56,3 +57,31 @@ func (v *RuleViolation) Error() string { return v.Message }
 func (v *RuleViolation) Unwrap() error { return v.Rule }
 
 func violation(rule error, msg string) error { return &RuleViolation{Rule: rule, Message: msg} }
+
+// InvalidValueError is a rejected input value: Field names it (in the value object's
+// own terms, e.g. "licenseNumber", "end") and Detail says what is wrong. It matches
+// ErrInvalidValue, and Cause when set, with errors.Is. Constructors that check several
+// fields return all their InvalidValueErrors joined (errors.Join).
+type InvalidValueError struct {
+	Field  string
+	Detail string
+	Cause  error
+}
+
+// Error implements error.
+func (e *InvalidValueError) Error() string {
+	if e.Field == "" {
+		return "invalid value: " + e.Detail
+	}
+	return "invalid " + e.Field + ": " + e.Detail
+}
+
+// Unwrap returns ErrInvalidValue and the cause, if any.
+func (e *InvalidValueError) Unwrap() []error {
+	if e.Cause != nil {
+		return []error{ErrInvalidValue, e.Cause}
+	}
+	return []error{ErrInvalidValue}
+}
+
+func invalid(field, detail string) error { return &InvalidValueError{Field: field, Detail: detail} }

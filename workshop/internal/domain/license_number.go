@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 )
@@ -15,10 +14,10 @@ type LicenseNumber struct {
 }
 
 // NewLicenseNumber validates s case-insensitively and returns it upper-cased; an invalid
-// number wraps ErrInvalidValue.
+// number is an *InvalidValueError for field "licenseNumber".
 func NewLicenseNumber(s string) (LicenseNumber, error) {
 	if !licenseNumberPattern.MatchString(s) {
-		return LicenseNumber{}, fmt.Errorf("%w: licence number %q must look like AB-123-C", ErrInvalidValue, s)
+		return LicenseNumber{}, invalid("licenseNumber", "must be three groups of 1-3 digits or 1-3 letters separated by dashes, like AB-123-C")
 	}
 	return LicenseNumber{s: strings.ToUpper(s)}, nil
 }

@@ -1,9 +1,11 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -23,10 +25,10 @@ type JobID struct {
 	s string
 }
 
-// NewJobID validates s; an invalid id wraps ErrInvalidValue.
+// NewJobID validates s; an invalid id is an *InvalidValueError for field "jobId".
 func NewJobID(s string) (JobID, error) {
 	if len(s) > MaxJobIDLength || !jobIDPattern.MatchString(s) {
-		return JobID{}, fmt.Errorf("%w: job id must be 1-%d letters, digits, '.', '_' or '-'", ErrInvalidValue, MaxJobIDLength)
+		return JobID{}, invalid("jobId", fmt.Sprintf("must be 1-%d letters, digits, '.', '_' or '-'", MaxJobIDLength))
 	}
 	return JobID{s: s}, nil
 }
@@ -34,12 +36,23 @@ func NewJobID(s string) (JobID, error) {
 // String returns the id.
 func (id JobID) String() string { return id.s }
 
-func requiredText(field, s string, maxLen int) error {
-	if strings.TrimSpace(s) == "" {
-		return fmt.Errorf("%w: %s is required", ErrInvalidValue, field)
+// checkText validates a free-text field: not blank when required, at most maxLen
+// characters, valid UTF-8, and no control characters (multi-line text may hold tabs
+// and line breaks).
+func checkText(field, s string, maxLen int, required, multiline bool) error {
+	if required && strings.TrimSpace(s) == "" {
+		return invalid(field, "is required")
 	}
 	if utf8.RuneCountInString(s) > maxLen {
-		return fmt.Errorf("%w: %s is longer than %d characters", ErrInvalidValue, field, maxLen)
+		return invalid(field, fmt.Sprintf("must be at most %d characters", maxLen))
+	}
+	if !utf8.ValidString(s) {
+		return invalid(field, "must be valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t')) {
+			return invalid(field, "must not contain control characters")
+		}
 	}
 	return nil
 }
@@ -49,12 +62,15 @@ type JobCustomer struct {
 	id, name, telephoneNumber string
 }
 
-// NewJobCustomer validates that every field is present and not too long.
+// NewJobCustomer validates that every field is present, not too long and single-line;
+// it returns the *InvalidValueError of every bad field joined.
 func NewJobCustomer(customerID, name, telephoneNumber string) (JobCustomer, error) {
-	for _, f := range []struct{ field, v string }{{"customerId", customerID}, {"name", name}, {"telephoneNumber", telephoneNumber}} {
-		if err := requiredText(f.field, f.v, MaxNameLength); err != nil {
-			return JobCustomer{}, err
-		}
+	if err := errors.Join(
+		checkText("customerId", customerID, MaxNameLength, true, false),
+		checkText("name", name, MaxNameLength, true, false),
+		checkText("telephoneNumber", telephoneNumber, MaxNameLength, true, false),
+	); err != nil {
+		return JobCustomer{}, err
 	}
 	return JobCustomer{id: customerID, name: name, telephoneNumber: telephoneNumber}, nil
 }
@@ -74,15 +90,17 @@ type JobVehicle struct {
 	brand, typ    string
 }
 
-// NewJobVehicle validates that brand and type are present and not too long.
+// NewJobVehicle validates that the licence number is set and that brand and type are
+// present, not too long and single-line; it returns every bad field's error joined.
 func NewJobVehicle(licenseNumber LicenseNumber, brand, typ string) (JobVehicle, error) {
+	var missing error
 	if licenseNumber.s == "" {
-		return JobVehicle{}, fmt.Errorf("%w: licenseNumber is required", ErrInvalidValue)
+		missing = invalid("licenseNumber", "is required")
 	}
-	if err := requiredText("brand", brand, MaxNameLength); err != nil {
-		return JobVehicle{}, err
-	}
-	if err := requiredText("type", typ, MaxNameLength); err != nil {
+	if err := errors.Join(missing,
+		checkText("brand", brand, MaxNameLength, true, false),
+		checkText("type", typ, MaxNameLength, true, false),
+	); err != nil {
 		return JobVehicle{}, err
 	}
 	return JobVehicle{licenseNumber: licenseNumber, brand: brand, typ: typ}, nil
@@ -110,20 +128,24 @@ type MaintenanceJob struct {
 	notes       string
 }
 
-// NewMaintenanceJob builds a job to be planned (status Planned). The description is
-// required. Whether it fits a planning is decided by WorkshopPlanning.PlanMaintenanceJob.
+// NewMaintenanceJob builds a job to be planned (status Planned). Every part is required;
+// the description may span lines. Bad fields are *InvalidValueErrors, joined. Whether it fits a planning is decided by WorkshopPlanning.PlanMaintenanceJob.
 func NewMaintenanceJob(id JobID, slot Timeslot, description string, customer JobCustomer, vehicle JobVehicle) (MaintenanceJob, error) {
-	switch {
-	case id.s == "":
-		return MaintenanceJob{}, fmt.Errorf("%w: job id is required", ErrInvalidValue)
-	case slot.start.IsZero():
-		return MaintenanceJob{}, fmt.Errorf("%w: timeslot is required", ErrInvalidValue)
-	case customer.id == "":
-		return MaintenanceJob{}, fmt.Errorf("%w: customer is required", ErrInvalidValue)
-	case vehicle.licenseNumber.s == "":
-		return MaintenanceJob{}, fmt.Errorf("%w: vehicle is required", ErrInvalidValue)
+	var errs []error
+	if id.s == "" {
+		errs = append(errs, invalid("jobId", "is required"))
 	}
-	if err := requiredText("description", description, MaxDescriptionLength); err != nil {
+	if slot.start.IsZero() {
+		errs = append(errs, invalid("slot", "is required"))
+	}
+	if customer.id == "" {
+		errs = append(errs, invalid("customer", "is required"))
+	}
+	if vehicle.licenseNumber.s == "" {
+		errs = append(errs, invalid("vehicle", "is required"))
+	}
+	errs = append(errs, checkText("description", description, MaxDescriptionLength, true, true))
+	if err := errors.Join(errs...); err != nil {
 		return MaintenanceJob{}, err
 	}
 	return MaintenanceJob{id: id, slot: slot, description: description, customer: customer, vehicle: vehicle,

@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // DateLayout is the layout of a planning date (and of a planning's id): YYYY-MM-DD.
 const DateLayout = "2006-01-02"
@@ -15,14 +12,14 @@ type PlanningDate struct {
 }
 
 // ParsePlanningDate parses a YYYY-MM-DD date; anything else (2024-13-45, "yesterday",
-// 2024-1-5) wraps ErrInvalidValue.
+// 2024-1-5) is an *InvalidValueError for field "date".
 func ParsePlanningDate(s string) (PlanningDate, error) {
 	if len(s) != len(DateLayout) {
-		return PlanningDate{}, fmt.Errorf("%w: date %q is not YYYY-MM-DD", ErrInvalidValue, s)
+		return PlanningDate{}, invalid("date", "must be a date formatted YYYY-MM-DD")
 	}
 	t, err := time.Parse(DateLayout, s)
 	if err != nil || t.Format(DateLayout) != s {
-		return PlanningDate{}, fmt.Errorf("%w: date %q is not a valid YYYY-MM-DD date", ErrInvalidValue, s)
+		return PlanningDate{}, invalid("date", "must be a valid calendar date formatted YYYY-MM-DD")
 	}
 	return PlanningDate{s: s}, nil
 }

@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Timeslot is a half-open interval [start, end) with start strictly before end. Two
 // slots that only touch (08:00-10:00 and 10:00-12:00) do not overlap.
@@ -11,11 +8,11 @@ type Timeslot struct {
 	start, end time.Time
 }
 
-// NewTimeslot returns the slot [start, end); it fails with ErrInvalidTimeslot (wrapping
-// ErrInvalidValue) unless start is before end.
+// NewTimeslot returns the slot [start, end); unless start is before end it fails with an
+// *InvalidValueError for field "end" that matches ErrInvalidTimeslot and ErrInvalidValue.
 func NewTimeslot(start, end time.Time) (Timeslot, error) {
 	if !start.Before(end) {
-		return Timeslot{}, fmt.Errorf("%w: %w", ErrInvalidValue, ErrInvalidTimeslot)
+		return Timeslot{}, &InvalidValueError{Field: "end", Detail: "must be after the start", Cause: ErrInvalidTimeslot}
 	}
 	return Timeslot{start: start, end: end}, nil
 }

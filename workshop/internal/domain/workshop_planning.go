@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 )
 
 // MaxConcurrentJobs is the number of workstations: at most this many jobs may run at
@@ -26,7 +25,7 @@ type WorkshopPlanning struct {
 // NewWorkshopPlanning starts the planning of date, recording WorkshopPlanningCreated.
 func NewWorkshopPlanning(date PlanningDate) (*WorkshopPlanning, error) {
 	if date.IsZero() {
-		return nil, fmt.Errorf("%w: planning date is required", ErrInvalidValue)
+		return nil, invalid("date", "is required")
 	}
 	p := &WorkshopPlanning{byID: map[JobID]int{}}
 	p.record(WorkshopPlanningCreated{Date: date})
@@ -93,7 +92,7 @@ func (p *WorkshopPlanning) Job(id JobID) (job MaintenanceJob, ok bool) {
 // returns nil and records nothing.
 func (p *WorkshopPlanning) PlanMaintenanceJob(job MaintenanceJob) error {
 	if job.id.s == "" {
-		return fmt.Errorf("%w: job is required", ErrInvalidValue)
+		return invalid("job", "is required")
 	}
 	if existing, ok := p.Job(job.id); ok {
 		if existing.samePlan(job) {
@@ -122,7 +121,7 @@ func (p *WorkshopPlanning) PlanMaintenanceJob(job MaintenanceJob) error {
 // FinishMaintenanceJob records MaintenanceJobFinished for the job with id. The job must
 // exist (ErrJobNotFound) and must not be finished already (a *RuleViolation wrapping
 // ErrJobAlreadyFinished). The actual slot is a Timeslot, so its start is before its end;
-// notes are optional (at most MaxNotesLength characters).
+// notes are optional (at most MaxNotesLength characters, an *InvalidValueError otherwise).
 func (p *WorkshopPlanning) FinishMaintenanceJob(id JobID, actual Timeslot, notes string) error {
 	job, ok := p.Job(id)
 	if !ok {
@@ -132,10 +131,10 @@ func (p *WorkshopPlanning) FinishMaintenanceJob(id JobID, actual Timeslot, notes
 		return violation(ErrJobAlreadyFinished, MsgJobAlreadyFinished)
 	}
 	if actual.start.IsZero() {
-		return fmt.Errorf("%w: actual timeslot is required", ErrInvalidValue)
+		return invalid("actual", "is required")
 	}
-	if utf8.RuneCountInString(notes) > MaxNotesLength {
-		return fmt.Errorf("%w: notes are longer than %d characters", ErrInvalidValue, MaxNotesLength)
+	if err := checkText("notes", notes, MaxNotesLength, false, true); err != nil {
+		return err
 	}
 	p.record(MaintenanceJobFinished{JobID: id, Actual: actual, Notes: notes})
 	return nil

@@ -1,0 +1,134 @@
+package adapters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/pitstop/pitstop/workshop/internal/application"
+)
+
+// RefDataPostgresRepository reads the customers and vehicles read model. It is safe for
+// concurrent use.
+type RefDataPostgresRepository struct {
+	pool *pgxpool.Pool
+}
+
+// NewRefDataPostgresRepository returns the read side of the reference data in the
+// pool's schema.
+func NewRefDataPostgresRepository(pool *pgxpool.Pool) *RefDataPostgresRepository {
+	return &RefDataPostgresRepository{pool: pool}
+}
+
+const (
+	customerColumns = `customer_id, name, address, postal_code, city, telephone_number, email_address`
+	vehicleColumns  = `license_number, brand, type, owner_id`
+)
+
+func scanCustomer(row pgx.CollectableRow) (application.Customer, error) {
+	var c application.Customer
+	err := row.Scan(&c.CustomerID, &c.Name, &c.Address, &c.PostalCode, &c.City, &c.TelephoneNumber, &c.EmailAddress)
+	return c, err
+}
+
+func scanVehicle(row pgx.CollectableRow) (application.Vehicle, error) {
+	var v application.Vehicle
+	err := row.Scan(&v.LicenseNumber, &v.Brand, &v.Type, &v.OwnerID)
+	return v, err
+}
+
+// Customers returns up to limit customers with customer_id > after, by customer_id.
+func (r *RefDataPostgresRepository) Customers(ctx context.Context, after string, limit int) ([]application.Customer, error) {
+	rows, err := r.pool.Query(ctx, `SELECT `+customerColumns+` FROM customers
+		WHERE customer_id > $1 ORDER BY customer_id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanCustomer)
+}
+
+// Customer returns the customer with id or application.ErrCustomerNotFound.
+func (r *RefDataPostgresRepository) Customer(ctx context.Context, id string) (application.Customer, error) {
+	rows, err := r.pool.Query(ctx, `SELECT `+customerColumns+` FROM customers WHERE customer_id = $1`, id)
+	if err != nil {
+		return application.Customer{}, err
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanCustomer)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return application.Customer{}, application.ErrCustomerNotFound
+	}
+	return c, err
+}
+
+// Vehicles returns up to limit vehicles with license_number > after, by license_number.
+func (r *RefDataPostgresRepository) Vehicles(ctx context.Context, after string, limit int) ([]application.Vehicle, error) {
+	rows, err := r.pool.Query(ctx, `SELECT `+vehicleColumns+` FROM vehicles
+		WHERE license_number > $1 ORDER BY license_number LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, scanVehicle)
+}
+
+// Vehicle returns the vehicle with the (upper-cased) licence number or
+// application.ErrVehicleNotFound.
+func (r *RefDataPostgresRepository) Vehicle(ctx context.Context, licenseNumber string) (application.Vehicle, error) {
+	rows, err := r.pool.Query(ctx, `SELECT `+vehicleColumns+` FROM vehicles WHERE license_number = $1`, licenseNumber)
+	if err != nil {
+		return application.Vehicle{}, err
+	}
+	v, err := pgx.CollectExactlyOneRow(rows, scanVehicle)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return application.Vehicle{}, application.ErrVehicleNotFound
+	}
+	return v, err
+}
+
+// RefDataTxWriter writes reference data inside one transaction (the consumer's, which
+// also records the event in the inbox).
+type RefDataTxWriter struct {
+	tx pgx.Tx
+}
+
+// NewRefDataTxWriter binds a writer to tx.
+func NewRefDataTxWriter(tx pgx.Tx) *RefDataTxWriter { return &RefDataTxWriter{tx: tx} }
+
+// newer is the upsert guard: the incoming row wins only over a row from an older event
+// (by event time, then event id), which makes the result independent of arrival order.
+const newer = `(EXCLUDED.event_time, EXCLUDED.event_id) > (%[1]s.event_time, %[1]s.event_id)`
+
+// UpsertCustomer inserts or updates the customer unless the stored row is from a newer
+// (or the same) event; it reports whether the row was written.
+func (w *RefDataTxWriter) UpsertCustomer(ctx context.Context, c application.Customer, v application.SourceVersion) (bool, error) {
+	tag, err := w.tx.Exec(ctx, `INSERT INTO customers (`+customerColumns+`, event_time, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
+			postal_code = EXCLUDED.postal_code, city = EXCLUDED.city, telephone_number = EXCLUDED.telephone_number,
+			email_address = EXCLUDED.email_address, event_time = EXCLUDED.event_time, event_id = EXCLUDED.event_id,
+			updated_at = now()
+		WHERE `+fmt.Sprintf(newer, "customers"),
+		c.CustomerID, c.Name, c.Address, c.PostalCode, c.City, c.TelephoneNumber, c.EmailAddress, v.Time, v.EventID)
+	if err != nil {
+		return false, fmt.Errorf("upsert customer: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// UpsertVehicle inserts or updates the vehicle unless the stored row is from a newer
+// (or the same) event; it reports whether the row was written.
+func (w *RefDataTxWriter) UpsertVehicle(ctx context.Context, veh application.Vehicle, v application.SourceVersion) (bool, error) {
+	tag, err := w.tx.Exec(ctx, `INSERT INTO vehicles (`+vehicleColumns+`, event_time, event_id)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (license_number) DO UPDATE SET brand = EXCLUDED.brand, type = EXCLUDED.type,
+			owner_id = EXCLUDED.owner_id, event_time = EXCLUDED.event_time, event_id = EXCLUDED.event_id,
+			updated_at = now()
+		WHERE `+fmt.Sprintf(newer, "vehicles"),
+		veh.LicenseNumber, veh.Brand, veh.Type, veh.OwnerID, v.Time, v.EventID)
+	if err != nil {
+		return false, fmt.Errorf("upsert vehicle: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -1,0 +1,35 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/pitstop/pitstop/workshop/internal/domain"
+)
+
+// GetJobHandler answers one job of a planning.
+type GetJobHandler struct {
+	repo PlanningRepository
+}
+
+// NewGetJobHandler returns a handler reading through repo.
+func NewGetJobHandler(repo PlanningRepository) *GetJobHandler {
+	return &GetJobHandler{repo: repo}
+}
+
+// Handle returns the job or domain.ErrJobNotFound (also when the planning does not exist).
+func (h *GetJobHandler) Handle(ctx context.Context, date domain.PlanningDate, id domain.JobID) (domain.MaintenanceJob, error) {
+	p, err := h.repo.Load(ctx, date)
+	if errors.Is(err, domain.ErrPlanningNotFound) {
+		return domain.MaintenanceJob{}, fmt.Errorf("get job %s on %s: %w (%w)", id, date, domain.ErrJobNotFound, err)
+	}
+	if err != nil {
+		return domain.MaintenanceJob{}, fmt.Errorf("get job %s on %s: %w", id, date, err)
+	}
+	j, ok := p.Job(id)
+	if !ok {
+		return domain.MaintenanceJob{}, fmt.Errorf("get job %s on %s: %w", id, date, domain.ErrJobNotFound)
+	}
+	return j, nil
+}

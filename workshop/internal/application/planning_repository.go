@@ -1,0 +1,16 @@
+package application
+
+import (
+	"context"
+
+	"github.com/pitstop/pitstop/workshop/internal/domain"
+)
+
+// PlanningRepository loads and saves event-sourced plannings.
+type PlanningRepository interface {
+	// Load replays the planning of date; domain.ErrPlanningNotFound if it has no events.
+	Load(ctx context.Context, date domain.PlanningDate) (*domain.WorkshopPlanning, error)
+	// Save appends the planning's Changes after its Version, atomically with their
+	// outbox rows; domain.ErrConcurrencyConflict if another save got there first.
+	Save(ctx context.Context, p *domain.WorkshopPlanning) error
+}

@@ -1,0 +1,139 @@
+package ports
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/problem"
+	"github.com/pitstop/pitstop/workshop/internal/application"
+	"github.com/pitstop/pitstop/workshop/internal/domain"
+)
+
+// PlanningUseCases are the application handlers the planning API drives.
+type PlanningUseCases struct {
+	Plan        *application.PlanMaintenanceJobHandler
+	Finish      *application.FinishMaintenanceJobHandler
+	GetPlanning *application.GetPlanningHandler
+	GetJob      *application.GetJobHandler
+}
+
+// PlanningHTTPHandlers serves /api/workshopplanning.
+type PlanningHTTPHandlers struct {
+	uc  PlanningUseCases
+	log *slog.Logger
+}
+
+// NewPlanningHTTPHandlers returns the planning API over uc.
+func NewPlanningHTTPHandlers(uc PlanningUseCases, log *slog.Logger) *PlanningHTTPHandlers {
+	return &PlanningHTTPHandlers{uc: uc, log: log}
+}
+
+// Routes mounts the planning API on r.
+func (h *PlanningHTTPHandlers) Routes(r chi.Router) {
+	r.Get("/api/workshopplanning/{date}", h.getPlanning)
+	r.Post("/api/workshopplanning/{date}/jobs", h.planJob)
+	r.Get("/api/workshopplanning/{date}/jobs/{jobId}", h.getJob)
+	r.Put("/api/workshopplanning/{date}/jobs/{jobId}/finish", h.finishJob)
+}
+
+// pathParam returns a path parameter, percent-decoded (chi matches on the raw path
+// when the URL has escaped characters).
+func pathParam(r *http.Request, name string) string {
+	v := chi.URLParam(r, name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
+}
+
+// jobIDParam parses the {jobId} path parameter; an id that cannot exist is a 404.
+func jobIDParam(w http.ResponseWriter, r *http.Request) (domain.JobID, bool) {
+	id, err := domain.NewJobID(pathParam(r, "jobId"))
+	if err != nil {
+		problem.Status(w, r, http.StatusNotFound, "maintenance job not found")
+		return domain.JobID{}, false
+	}
+	return id, true
+}
+
+// dateParam parses the {date} path parameter; a bad date is a 400 naming "date".
+func dateParam(w http.ResponseWriter, r *http.Request) (domain.PlanningDate, bool) {
+	verr := &problem.ValidationError{}
+	d := parseDate(verr, pathParam(r, "date"))
+	if verr.OrNil() != nil {
+		problem.Validation(w, r, verr)
+		return domain.PlanningDate{}, false
+	}
+	return d, true
+}
+
+func (h *PlanningHTTPHandlers) getPlanning(w http.ResponseWriter, r *http.Request) {
+	date, ok := dateParam(w, r)
+	if !ok {
+		return
+	}
+	p, err := h.uc.GetPlanning.Handle(r.Context(), date)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, toPlanningJSON(p))
+}
+
+func (h *PlanningHTTPHandlers) planJob(w http.ResponseWriter, r *http.Request) {
+	cmd, err := decodePlanJob(r, pathParam(r, "date"))
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	res, err := h.uc.Plan.Handle(r.Context(), cmd)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	w.Header().Set("Location", "/api/workshopplanning/"+res.Planning.Date().String()+"/jobs/"+res.JobID.String())
+	status := http.StatusCreated
+	if !res.Created {
+		status = http.StatusOK // the same job again: nothing new was created
+	}
+	httpx.WriteJSON(w, status, toPlanningJSON(res.Planning))
+}
+
+func (h *PlanningHTTPHandlers) getJob(w http.ResponseWriter, r *http.Request) {
+	date, ok := dateParam(w, r)
+	if !ok {
+		return
+	}
+	id, ok := jobIDParam(w, r)
+	if !ok {
+		return
+	}
+	j, err := h.uc.GetJob.Handle(r.Context(), date, id)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, toJobJSON(j))
+}
+
+func (h *PlanningHTTPHandlers) finishJob(w http.ResponseWriter, r *http.Request) {
+	id, ok := jobIDParam(w, r)
+	if !ok {
+		return
+	}
+	cmd, err := decodeFinishJob(r, pathParam(r, "date"), id)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	j, err := h.uc.Finish.Handle(r.Context(), cmd)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, toJobJSON(j))
+}

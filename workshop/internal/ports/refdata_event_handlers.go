@@ -1,0 +1,68 @@
+package ports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
+	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+	"github.com/pitstop/pitstop/workshop/internal/application"
+)
+
+// RefDataConsumerName is the durable consumer (and inbox key) of the reference data.
+const RefDataConsumerName = "workshop-refdata"
+
+// RefDataSubjects are the events the reference-data consumer receives.
+var RefDataSubjects = []string{customerevents.SubjectAll, vehicleevents.SubjectAll}
+
+// RefDataEventHandlers keeps the customers and vehicles read model from the customers
+// and vehicles contexts' events. Its Handle is a messaging.Handler: the effect commits
+// in the consumer's transaction together with the inbox row, so a redelivered event
+// changes nothing, and each row only moves forward in event time, so reordered events
+// converge on the newest data.
+type RefDataEventHandlers struct {
+	writer    func(tx pgx.Tx) application.RefDataWriter
+	customers application.RecordCustomerHandler
+	vehicles  application.RecordVehicleHandler
+}
+
+// NewRefDataEventHandlers returns the handlers; writer binds a RefDataWriter to the
+// consumer's transaction.
+func NewRefDataEventHandlers(writer func(tx pgx.Tx) application.RefDataWriter) *RefDataEventHandlers {
+	return &RefDataEventHandlers{writer: writer}
+}
+
+// Handle applies one event. Undecodable or unusable events are permanent failures
+// (dead-lettered at once); event types it does not know are acknowledged and ignored.
+func (h *RefDataEventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	v := application.SourceVersion{Time: ev.Time, EventID: ev.ID}
+	var err error
+	switch ev.Type {
+	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated:
+		var c customerevents.Customer
+		if err := ev.Decode(&c); err != nil {
+			return fmt.Errorf("%w: %w", messaging.ErrPermanent, err)
+		}
+		err = h.customers.Handle(ctx, h.writer(tx), application.RecordCustomer{Version: v, Customer: application.Customer{
+			CustomerID: c.CustomerID, Name: c.Name, Address: c.Address, PostalCode: c.PostalCode, City: c.City,
+			TelephoneNumber: c.TelephoneNumber, EmailAddress: c.EmailAddress}})
+	case vehicleevents.SubjectVehicleRegistered, vehicleevents.SubjectVehicleUpdated:
+		var veh vehicleevents.Vehicle
+		if err := ev.Decode(&veh); err != nil {
+			return fmt.Errorf("%w: %w", messaging.ErrPermanent, err)
+		}
+		err = h.vehicles.Handle(ctx, h.writer(tx), application.RecordVehicle{Version: v, Vehicle: application.Vehicle{
+			LicenseNumber: veh.LicenseNumber, Brand: veh.Brand, Type: veh.Type, OwnerID: veh.OwnerID}})
+	default:
+		return nil
+	}
+	if errors.Is(err, application.ErrInvalidReferenceEvent) {
+		return fmt.Errorf("%w: %w", messaging.ErrPermanent, err)
+	}
+	return err
+}

@@ -1,0 +1,177 @@
+package ports
+
+import (
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/problem"
+	"github.com/pitstop/pitstop/workshop/internal/application"
+)
+
+// RefDataUseCases are the application handlers the reference-data API drives.
+type RefDataUseCases struct {
+	ListCustomers *application.ListCustomersHandler
+	GetCustomer   *application.GetCustomerHandler
+	ListVehicles  *application.ListVehiclesHandler
+	GetVehicle    *application.GetVehicleHandler
+}
+
+// RefDataHTTPHandlers serves /api/refdata: the customers and vehicles the workshop
+// knows from events, available while those contexts are down.
+type RefDataHTTPHandlers struct {
+	uc  RefDataUseCases
+	log *slog.Logger
+}
+
+// NewRefDataHTTPHandlers returns the reference-data API over uc.
+func NewRefDataHTTPHandlers(uc RefDataUseCases, log *slog.Logger) *RefDataHTTPHandlers {
+	return &RefDataHTTPHandlers{uc: uc, log: log}
+}
+
+// Routes mounts the reference-data API on r.
+func (h *RefDataHTTPHandlers) Routes(r chi.Router) {
+	r.Get("/api/refdata/customers", h.listCustomers)
+	r.Get("/api/refdata/customers/{id}", h.getCustomer)
+	r.Get("/api/refdata/vehicles", h.listVehicles)
+	r.Get("/api/refdata/vehicles/{licenseNumber}", h.getVehicle)
+}
+
+type customerJSON struct {
+	CustomerID      string `json:"customerId"`
+	Name            string `json:"name"`
+	Address         string `json:"address"`
+	PostalCode      string `json:"postalCode"`
+	City            string `json:"city"`
+	TelephoneNumber string `json:"telephoneNumber"`
+	EmailAddress    string `json:"emailAddress"`
+}
+
+type vehicleJSON struct {
+	LicenseNumber string `json:"licenseNumber"`
+	Brand         string `json:"brand"`
+	Type          string `json:"type"`
+	OwnerID       string `json:"ownerId"`
+}
+
+type listJSON[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+func toCustomerJSON(c application.Customer) customerJSON {
+	return customerJSON{CustomerID: c.CustomerID, Name: c.Name, Address: c.Address, PostalCode: c.PostalCode,
+		City: c.City, TelephoneNumber: c.TelephoneNumber, EmailAddress: c.EmailAddress}
+}
+
+func toVehicleJSON(v application.Vehicle) vehicleJSON {
+	return vehicleJSON{LicenseNumber: v.LicenseNumber, Brand: v.Brand, Type: v.Type, OwnerID: v.OwnerID}
+}
+
+// maxKeyLength bounds ids in paths and cursors; longer ones cannot exist.
+const maxKeyLength = 256
+
+// validKey reports whether s can be a stored key: bounded, valid UTF-8, no NUL (which
+// Postgres text cannot hold, so querying it would fail instead of finding nothing).
+func validKey(s string) bool {
+	return s != "" && len(s) <= maxKeyLength && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// paging parses ?limit= (1..200, default 50) and ?cursor= (opaque, from a previous
+// page's next), recording field errors.
+func paging(r *http.Request) (after string, limit int, err error) {
+	verr := &problem.ValidationError{}
+	q := r.URL.Query()
+	if s := q.Get("limit"); s != "" {
+		n, convErr := strconv.Atoi(s)
+		if convErr != nil || n < 1 || n > application.MaxPageSize {
+			verr.Add("limit", "must be an integer from 1 to "+strconv.Itoa(application.MaxPageSize))
+		}
+		limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		b, decErr := base64.RawURLEncoding.DecodeString(c)
+		if decErr != nil || !validKey(string(b)) {
+			verr.Add("cursor", "is not a cursor returned by this list")
+		}
+		after = string(b)
+	}
+	return after, limit, verr.OrNil()
+}
+
+func encodeCursor(next string) string {
+	if next == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(next))
+}
+
+func (h *RefDataHTTPHandlers) listCustomers(w http.ResponseWriter, r *http.Request) {
+	after, limit, err := paging(r)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	page, err := h.uc.ListCustomers.Handle(r.Context(), after, limit)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	out := listJSON[customerJSON]{Items: make([]customerJSON, 0, len(page.Items)), Next: encodeCursor(page.Next)}
+	for _, c := range page.Items {
+		out.Items = append(out.Items, toCustomerJSON(c))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *RefDataHTTPHandlers) getCustomer(w http.ResponseWriter, r *http.Request) {
+	id := pathParam(r, "id")
+	if !validKey(id) {
+		problem.Status(w, r, http.StatusNotFound, "customer not found")
+		return
+	}
+	c, err := h.uc.GetCustomer.Handle(r.Context(), id)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, toCustomerJSON(c))
+}
+
+func (h *RefDataHTTPHandlers) listVehicles(w http.ResponseWriter, r *http.Request) {
+	after, limit, err := paging(r)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	page, err := h.uc.ListVehicles.Handle(r.Context(), after, limit)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	out := listJSON[vehicleJSON]{Items: make([]vehicleJSON, 0, len(page.Items)), Next: encodeCursor(page.Next)}
+	for _, v := range page.Items {
+		out.Items = append(out.Items, toVehicleJSON(v))
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h *RefDataHTTPHandlers) getVehicle(w http.ResponseWriter, r *http.Request) {
+	ln := pathParam(r, "licenseNumber")
+	if !validKey(ln) {
+		problem.Status(w, r, http.StatusNotFound, "vehicle not found")
+		return
+	}
+	v, err := h.uc.GetVehicle.Handle(r.Context(), ln)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, toVehicleJSON(v))
+}
