@@ -27,7 +27,7 @@ const maxBody = 64 << 10
 
 // harness is one customers service on its own fresh database, driven through HTTP.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	pool    *pgxpool.Pool
 	deps    app.Deps
 	handler http.Handler
@@ -36,7 +36,7 @@ type harness struct {
 
 // newHarness starts the customers module on a fresh database. nc and js may be nil for
 // tests that do not touch NATS.
-func newHarness(t *testing.T, nc *nats.Conn, js jetstream.JetStream) *harness {
+func newHarness(t testing.TB, nc *nats.Conn, js jetstream.JetStream) *harness {
 	t.Helper()
 	pool := testutil.Pool(t, testutil.Database(t), customers.Schema)
 	deps := app.Deps{Pool: pool, NC: nc, JS: js, Log: testutil.Logger(t), Registry: prometheus.NewRegistry()}
@@ -57,7 +57,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
@@ -141,13 +141,17 @@ func (h *harness) register(c customerJSON) customerJSON {
 // stored counts the customers rows and the outbox rows.
 type stored struct{ customers, outbox int }
 
-func (h *harness) stored() stored {
-	h.t.Helper()
+func (h *harness) stored() stored { return h.storedFor(h.t) }
+
+// storedFor is stored reporting failures to t (fuzz targets must not use the harness's
+// own testing.F inside the fuzz function).
+func (h *harness) storedFor(t testing.TB) stored {
+	t.Helper()
 	var s stored
 	err := h.pool.QueryRow(context.Background(),
 		`SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM outbox)`).Scan(&s.customers, &s.outbox)
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return s
 }
