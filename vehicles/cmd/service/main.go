@@ -1,0 +1,12 @@
+// Command service runs the vehicles API on :5000 (HTTP_ADDR overrides it). The rest
+// of the configuration comes from the environment; see shared-go/config.
+package main
+
+import (
+	"os"
+
+	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/vehicles"
+)
+
+func main() { os.Exit(app.MainService("vehicles", vehicles.Schema, ":5000", vehicles.New)) }
