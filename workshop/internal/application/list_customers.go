@@ -11,7 +11,9 @@ type ListCustomersHandler struct {
 }
 
 // NewListCustomersHandler returns a handler reading through r.
-func NewListCustomersHandler(r RefDataReader) *ListCustomersHandler { return &ListCustomersHandler{r: r} }
+func NewListCustomersHandler(r RefDataReader) *ListCustomersHandler {
+	return &ListCustomersHandler{r: r}
+}
 
 // Handle returns up to limit customers after the key after (limit is clamped to
 // 1..MaxPageSize, 0 means DefaultPageSize). Next is set when more may follow.
