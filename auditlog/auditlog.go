@@ -1,0 +1,72 @@
+// Package auditlog is the auditlog bounded context: it consumes every Pitstop event
+// (pitstop.>) with the durable JetStream consumer "auditlog", stores each one once by
+// event id with its CloudEvents attributes and its body, and serves them under
+// /api/auditlog. It publishes nothing, so it has no outbox and no cmd/cdc.
+//
+// Its public surface is what a process needs to run it: Schema and New.
+package auditlog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pitstop/pitstop/auditlog/internal/adapters"
+	"github.com/pitstop/pitstop/auditlog/internal/application"
+	"github.com/pitstop/pitstop/auditlog/internal/ports"
+	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+)
+
+// Schema is the Postgres schema the auditlog context owns; its inbox and consumer
+// dead-letter tables live there too.
+const Schema = "auditlog"
+
+// New migrates the auditlog schema (its tables, its inbox and dead-letter tables)
+// through d.Pool, whose search_path must be Schema, and returns the context's module:
+// the HTTP API under /api/auditlog and one worker, the durable consumer "auditlog" of
+// every event (delivered at least once, recorded exactly once per event id; an event
+// that cannot be recorded is kept in consumer_dead_letter with its reason).
+func New(ctx context.Context, d app.Deps) (app.Module, error) {
+	if d.Pool == nil || d.JS == nil {
+		return nil, errors.New("auditlog: a Postgres pool and a JetStream client are required")
+	}
+	if err := adapters.Migrate(ctx, d.Pool, Schema); err != nil {
+		return nil, fmt.Errorf("auditlog: %w", err)
+	}
+	if err := messaging.Migrate(ctx, d.Pool, Schema); err != nil {
+		return nil, fmt.Errorf("auditlog: %w", err)
+	}
+	a := application.New(adapters.NewEntryPostgresRepository(d.Pool))
+	events := ports.NewEventHandlers(a, func(tx pgx.Tx) application.EntryRecorder {
+		return adapters.NewEntryPostgresRecorder(tx)
+	}, d.Log)
+	var reg prometheus.Registerer
+	if d.Registry != nil {
+		reg = d.Registry
+	}
+	consumer, err := messaging.NewConsumer(d.Pool, d.JS, messaging.ConsumerConfig{
+		Name: ports.ConsumerName, FilterSubjects: ports.FilterSubjects,
+	}, events.Handle, d.Log, reg)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: %w", err)
+	}
+	return module{http: ports.NewHTTPHandlers(a, d.Log), consumer: consumer}, nil
+}
+
+type module struct {
+	http     *ports.HTTPHandlers
+	consumer *messaging.Consumer
+}
+
+// Routes mounts the auditlog API on r.
+func (m module) Routes(r chi.Router) { m.http.Routes(r) }
+
+// Workers returns the consumer that records every event.
+func (m module) Workers() []func(ctx context.Context) error {
+	return []func(ctx context.Context) error{m.consumer.Run}
+}

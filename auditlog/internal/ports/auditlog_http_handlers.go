@@ -1,0 +1,139 @@
+// Package ports holds the auditlog context's driving ports: the HTTP query API and the
+// JetStream event handler that records every event.
+package ports
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/google/uuid"
+
+	"github.com/pitstop/pitstop/auditlog/internal/application"
+	"github.com/pitstop/pitstop/auditlog/internal/domain"
+	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/problem"
+)
+
+// BasePath is where the auditlog API is mounted.
+const BasePath = "/api/auditlog"
+
+// HTTPHandlers serves the audit log:
+//
+//	GET /api/auditlog?type=&subject=&from=&to=&limit=&cursor=
+//	    one page {items, next?} in recording order (oldest first). type is a full event
+//	    type (pitstop.customers.CustomerRegistered, exact match) or a short one without
+//	    dots (CustomerRegistered, matching the type's last segment); subject is an exact
+//	    match; from (inclusive) and to (exclusive) are RFC 3339 times bounding the
+//	    event's time, compared at microsecond precision; limit 1..200 (default 50).
+//	    Invalid parameters are a 400 problem document naming each one (type, subject,
+//	    from, to, limit, cursor); to not after from is invalid.
+//	GET /api/auditlog/{eventId}
+//	    one entry; an unknown id is 404, and so is one that is not a UUID (it cannot
+//	    name an event).
+//
+// An entry is {eventId, type, subject, source, time, data, recordedAt}: the CloudEvents
+// attributes (time with the offset and precision it was published with), the body as
+// published, and when the audit log stored it.
+type HTTPHandlers struct {
+	app application.Application
+	log *slog.Logger
+}
+
+// NewHTTPHandlers returns the handlers of app; log receives internal errors.
+func NewHTTPHandlers(app application.Application, log *slog.Logger) *HTTPHandlers {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &HTTPHandlers{app: app, log: log}
+}
+
+// Routes mounts the API on r.
+func (h *HTTPHandlers) Routes(r chi.Router) {
+	r.Get(BasePath, h.list)
+	r.Get(BasePath+"/{eventId}", h.get)
+}
+
+// entryResponse is the audit entry representation.
+type entryResponse struct {
+	EventID    string          `json:"eventId"`
+	Type       string          `json:"type"`
+	Subject    string          `json:"subject"`
+	Source     string          `json:"source"`
+	Time       string          `json:"time"`
+	Data       json.RawMessage `json:"data"`
+	RecordedAt string          `json:"recordedAt"`
+}
+
+func toResponse(r application.RecordedEntry) entryResponse {
+	e := r.Entry
+	return entryResponse{EventID: e.EventID().String(), Type: e.Type(), Subject: e.Subject(), Source: e.Source(),
+		Time: e.Time().Format(time.RFC3339Nano), Data: e.Data(),
+		RecordedAt: r.RecordedAt.UTC().Format(time.RFC3339Nano)}
+}
+
+type listResponse struct {
+	Items []entryResponse `json:"items"`
+	Next  string          `json:"next,omitempty"`
+}
+
+func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	page, err := h.app.ListEntries.Handle(r.Context(), application.ListEntries{
+		Type: q.Get("type"), Subject: q.Get("subject"), From: q.Get("from"), To: q.Get("to"),
+		Limit: q.Get("limit"), Cursor: q.Get("cursor"),
+	})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	res := listResponse{Items: make([]entryResponse, 0, len(page.Entries)), Next: page.Next}
+	for _, e := range page.Entries {
+		res.Items = append(res.Items, toResponse(e))
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(chi.URLParam(r, "eventId"))
+	if err != nil {
+		h.fail(w, r, domain.ErrEntryNotFound)
+		return
+	}
+	e, err := h.app.GetEntry.Handle(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, toResponse(e))
+}
+
+// statusClientClosedRequest answers a request whose client went away (never read).
+const statusClientClosedRequest = 499
+
+// fail translates an error from the application into a problem document. It is the
+// one place where this port maps errors to HTTP statuses.
+func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var verr *domain.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		pv := &problem.ValidationError{}
+		for _, f := range verr.Fields {
+			pv.Add(f.Field, f.Detail)
+		}
+		problem.Validation(w, r, pv)
+	case errors.Is(err, domain.ErrEntryNotFound):
+		problem.Status(w, r, http.StatusNotFound, "audit entry not found")
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		problem.Write(w, r, problem.Problem{Status: statusClientClosedRequest, Title: "Client Closed Request"})
+	default:
+		h.log.ErrorContext(r.Context(), "auditlog request failed", "err", err,
+			"request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
+		problem.Status(w, r, http.StatusInternalServerError, "internal error")
+	}
+}
