@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -87,7 +88,11 @@ func validKey(s string) bool {
 // page's next), recording field errors.
 func paging(r *http.Request) (after string, limit int, err error) {
 	verr := &problem.ValidationError{}
-	q := r.URL.Query()
+	q, qErr := url.ParseQuery(r.URL.RawQuery)
+	if qErr != nil {
+		verr.Add("query", "is not a valid URL query string")
+		return "", 0, verr
+	}
 	if s := q.Get("limit"); s != "" {
 		n, convErr := strconv.Atoi(s)
 		if convErr != nil || n < 1 || n > application.MaxPageSize {
