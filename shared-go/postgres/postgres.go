@@ -76,7 +76,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema, set string, fsys f
 	if !schemaName.MatchString(schema) || !schemaName.MatchString(set) {
 		return fmt.Errorf("invalid schema %q or set %q", schema, set)
 	}
-	db := stdlib.OpenDBFromPool(pool)
+	// Migrations get their own connections, not the pool's: callers may hold pool
+	// connections while they wait for the migration lock.
+	db := stdlib.OpenDB(*pool.Config().ConnConfig.Copy())
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
