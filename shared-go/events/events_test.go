@@ -47,14 +47,20 @@ func TestFromMsgRejectsMalformedMessages(t *testing.T) {
 	t.Parallel()
 	good, _ := events.New("pitstop/test", greeted{Name: "x"}, time.Now())
 	cases := map[string]func(h nats.Header) (nats.Header, []byte){
-		"missing id":     func(h nats.Header) (nats.Header, []byte) { h.Del(events.HeaderID); return h, good.Data },
-		"bad id":         func(h nats.Header) (nats.Header, []byte) { h.Set(events.HeaderID, "nope"); return h, good.Data },
-		"bad version":    func(h nats.Header) (nats.Header, []byte) { h.Set(events.HeaderSpecVersion, "0.3"); return h, good.Data },
-		"bad time":       func(h nats.Header) (nats.Header, []byte) { h.Set(events.HeaderTime, "yesterday"); return h, good.Data },
-		"foreign type":   func(h nats.Header) (nats.Header, []byte) { h.Set(events.HeaderType, "other.Thing"); return h, good.Data },
-		"not json":       func(h nats.Header) (nats.Header, []byte) { return h, []byte("<xml/>") },
-		"json array":     func(h nats.Header) (nats.Header, []byte) { return h, []byte("[1]") },
-		"xml media type": func(h nats.Header) (nats.Header, []byte) { h.Set(events.HeaderContentType, "text/xml"); return h, good.Data },
+		"missing id":  func(h nats.Header) (nats.Header, []byte) { h.Del(events.HeaderID); return h, good.Data },
+		"bad id":      func(h nats.Header) (nats.Header, []byte) { h.Set(events.HeaderID, "nope"); return h, good.Data },
+		"bad version": func(h nats.Header) (nats.Header, []byte) { h.Set(events.HeaderSpecVersion, "0.3"); return h, good.Data },
+		"bad time":    func(h nats.Header) (nats.Header, []byte) { h.Set(events.HeaderTime, "yesterday"); return h, good.Data },
+		"foreign type": func(h nats.Header) (nats.Header, []byte) {
+			h.Set(events.HeaderType, "other.Thing")
+			return h, good.Data
+		},
+		"not json":   func(h nats.Header) (nats.Header, []byte) { return h, []byte("<xml/>") },
+		"json array": func(h nats.Header) (nats.Header, []byte) { return h, []byte("[1]") },
+		"xml media type": func(h nats.Header) (nats.Header, []byte) {
+			h.Set(events.HeaderContentType, "text/xml")
+			return h, good.Data
+		},
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
