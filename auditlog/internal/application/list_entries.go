@@ -28,7 +28,7 @@ type ListEntries struct {
 	// Subject is matched exactly.
 	Subject string
 	// From and To are RFC 3339 times bounding the event time: From inclusive, To
-	// exclusive.
+	// exclusive. A space stands for a "+" (an offset sent unencoded in a URL).
 	From, To string
 	// Limit is the page size, 1..MaxLimit (DefaultLimit when empty).
 	Limit string
@@ -112,6 +112,11 @@ func parseTime(verr *domain.ValidationError, field, s string) time.Time {
 		return time.Time{}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil && strings.Contains(s, " ") {
+		// An offset's "+" sent unencoded in a query string arrives as a space; RFC 3339
+		// times hold no spaces, so putting it back cannot change a valid time's meaning.
+		t, err = time.Parse(time.RFC3339Nano, strings.ReplaceAll(s, " ", "+"))
+	}
 	if err != nil {
 		verr.Add(field, "must be an RFC 3339 time such as 2024-05-01T08:00:00Z")
 		return time.Time{}
