@@ -1,0 +1,75 @@
+// Command pitstop runs the whole garage in one process: every service and relay on
+// the documented ports, NATS JetStream in-process (unless NATS_URL is set) and the
+// contexts' schemas in one Postgres database.
+//
+// Environment:
+//
+//	DATABASE_URL   Postgres database (default postgres://postgres@127.0.0.1:5432/pitstop?sslmode=disable; created if missing)
+//	NATS_URL       external NATS server (default: in-process JetStream on 127.0.0.1:PITSTOP_NATS_PORT, data in PITSTOP_DATA_DIR/nats)
+//	PITSTOP_NATS_PORT  port of the in-process JetStream (default 4223)
+//	PITSTOP_DATA_DIR  state directory (default .pitstop-data)
+//	PITSTOP_HOST   listen host (default 127.0.0.1)
+//	LOG_LEVEL, LOG_FORMAT  as for every service
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/config"
+	"github.com/pitstop/pitstop/shared-go/logging"
+)
+
+type cfg struct {
+	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/pitstop?sslmode=disable"`
+	NATSURL     string `env:"NATS_URL"`
+	DataDir     string `env:"PITSTOP_DATA_DIR" envDefault:".pitstop-data"`
+	Host        string `env:"PITSTOP_HOST" envDefault:"127.0.0.1"`
+	NATSPort    int    `env:"PITSTOP_NATS_PORT" envDefault:"4223"`
+	config.Log
+}
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	c, err := config.Load(cfg{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	log := logging.New("pitstop", c.Level, c.Format)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		log.Error("data directory", "err", err)
+		return 1
+	}
+	if err := system.EnsureDatabase(ctx, c.DatabaseURL); err != nil {
+		log.Error("database", "err", err, "hint", "start PostgreSQL or set DATABASE_URL")
+		return 1
+	}
+	sys, err := system.Start(ctx, system.Options{DatabaseURL: c.DatabaseURL, NATSURL: c.NATSURL,
+		DataDir: c.DataDir, Host: c.Host, NATSPort: c.NATSPort, Logger: log})
+	if err != nil {
+		log.Error("start-up failed", "err", err)
+		return 1
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nPitstop is running. Ctrl-C stops it.\n\nSERVICE\tURL\tAPI / METRICS")
+	for _, e := range sys.Endpoints {
+		fmt.Fprintf(tw, "%s\t%s\t%s/metrics\n", e.Name, e.URL, e.URL)
+	}
+	fmt.Fprintf(tw, "nats\t%s\t\n\n", sys.NATSURL)
+	_ = tw.Flush()
+	if err := sys.Wait(); err != nil {
+		log.Error("pitstop stopped with an error", "err", err)
+		return 1
+	}
+	log.Info("pitstop stopped")
+	return 0
+}

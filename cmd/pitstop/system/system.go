@@ -1,0 +1,288 @@
+// Package system starts the whole of Pitstop in one process: every context's service
+// and every outbox relay, each on its own port as in SYSTEM.md section 6, on one
+// Postgres database (a schema per context) and one NATS JetStream, which is started
+// in-process when no NATS URL is given. cmd/pitstop (make run) and the end-to-end
+// features use it.
+package system
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats-server/v2/server"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/outbox"
+	"github.com/pitstop/pitstop/shared-go/postgres"
+)
+
+// Context describes one bounded context to run.
+type Context struct {
+	Name   string
+	Schema string
+	// Port is the documented service port; the relay, if any, listens on Port+1.
+	Port int
+	// Build migrates and builds the module.
+	Build app.Builder
+	// Publishes is true when the context has an outbox (and so a relay).
+	Publishes bool
+}
+
+// Options configure Start.
+type Options struct {
+	// DatabaseURL is the Postgres database every context uses (a schema each). Required.
+	DatabaseURL string
+	// NATSURL is an external NATS server; empty starts JetStream in-process.
+	NATSURL string
+	// DataDir holds the in-process JetStream's storage (and future embedded state).
+	DataDir string
+	// NATSPort is the in-process JetStream's port (default 4223, beside a system
+	// nats-server on 4222).
+	NATSPort int
+	// Host is the listen host (default 127.0.0.1).
+	Host string
+	// FreePorts listens on OS-chosen ports instead of the documented ones (tests).
+	FreePorts bool
+	// PollInterval is the relays' polling fallback (default 500ms).
+	PollInterval time.Duration
+	// Contexts to run (default Contexts()).
+	Contexts []Context
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Endpoint is one listening HTTP server.
+type Endpoint struct {
+	Name string
+	URL  string
+}
+
+// System is a running Pitstop.
+type System struct {
+	// Endpoints lists every HTTP server, services then relays, in start order.
+	Endpoints []Endpoint
+	// NATSURL is the broker's client URL.
+	NATSURL string
+
+	urls   map[string]string
+	cancel context.CancelFunc
+	group  *errgroup.Group
+	closer []func()
+	once   sync.Once
+	err    error
+}
+
+// URL is the base URL of the named service ("customers", "customers-cdc", ...).
+func (s *System) URL(name string) string { return s.urls[name] }
+
+// Start connects, migrates and starts everything, and returns once every HTTP server
+// listens. Stop (or cancelling ctx) shuts it down.
+func Start(ctx context.Context, o Options) (*System, error) {
+	if o.DatabaseURL == "" {
+		return nil, errors.New("a database URL is required")
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Contexts == nil {
+		o.Contexts = Contexts()
+	}
+	if o.DataDir == "" {
+		o.DataDir = ".pitstop-data"
+	}
+	s := &System{urls: map[string]string{}}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeAll()
+		}
+	}()
+
+	natsURL := o.NATSURL
+	if natsURL == "" {
+		ns, err := startNATS(o.DataDir, o.Host, o.NATSPort, o.FreePorts)
+		if err != nil {
+			return nil, err
+		}
+		s.closer = append(s.closer, func() { ns.Shutdown(); ns.WaitForShutdown() })
+		natsURL = ns.ClientURL()
+	}
+	s.NATSURL = natsURL
+
+	rctx, cancel := context.WithCancel(ctx)
+	s.cancel = cancel
+	g, gctx := errgroup.WithContext(rctx)
+	s.group = g
+
+	for _, c := range o.Contexts {
+		log := o.Logger.With("service", c.Name)
+		pool, err := postgres.Connect(ctx, o.DatabaseURL, c.Schema)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+		s.closer = append(s.closer, pool.Close)
+		nc, js, err := app.ConnectNATS(ctx, natsURL, "pitstop-"+c.Name, log)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+		s.closer = append(s.closer, nc.Close)
+		d := app.Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: app.NewRegistry()}
+		m, err := c.Build(ctx, d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+		cfg := httpx.DefaultConfig("")
+		ln, err := s.listen(o, c.Name, c.Port)
+		if err != nil {
+			return nil, err
+		}
+		h := app.Handler(c.Name, d, cfg.MaxBodyBytes, m)
+		g.Go(func() error { return httpx.ServeListener(gctx, cfg, ln, h, log) })
+		for _, w := range m.Workers() {
+			g.Go(func() error { return w(gctx) })
+		}
+		if c.Publishes {
+			rname := c.Name + "-cdc"
+			rlog := o.Logger.With("service", rname)
+			rd := app.Deps{Pool: pool, NC: nc, JS: js, Log: rlog, Registry: app.NewRegistry()}
+			rln, err := s.listen(o, rname, c.Port+1)
+			if err != nil {
+				return nil, err
+			}
+			rc := outbox.RelayConfig{Schema: c.Schema, PollInterval: o.PollInterval}
+			g.Go(func() error { return runRelay(gctx, rname, rd, rln, rc) })
+		}
+	}
+	ok = true
+	return s, nil
+}
+
+func (s *System) listen(o Options, name string, port int) (net.Listener, error) {
+	if o.FreePorts {
+		port = 0
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, fmt.Sprint(port)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: listen: %w", name, err)
+	}
+	s.closer = append(s.closer, func() { _ = ln.Close() })
+	u := "http://" + ln.Addr().String()
+	s.urls[name] = u
+	s.Endpoints = append(s.Endpoints, Endpoint{Name: name, URL: u})
+	return ln, nil
+}
+
+func runRelay(ctx context.Context, name string, d app.Deps, ln net.Listener, rc outbox.RelayConfig) error {
+	if err := outbox.Migrate(ctx, d.Pool, rc.Schema); err != nil {
+		return err
+	}
+	relay, err := outbox.NewRelay(d.Pool, d.NC, rc, d.Log, d.Registry)
+	if err != nil {
+		return err
+	}
+	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, Service: name,
+		Checks: []httpx.Check{{Name: "relay", Check: relay.Ready}}})
+	r.Get("/leader", func(w http.ResponseWriter, _ *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"leader": relay.IsLeader()})
+	})
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return httpx.ServeListener(gctx, httpx.DefaultConfig(""), ln, r, d.Log) })
+	g.Go(func() error { return relay.Run(gctx) })
+	return g.Wait()
+}
+
+// Wait blocks until the system stops and returns the first error that stopped it.
+func (s *System) Wait() error {
+	err := s.group.Wait()
+	s.closeAll()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// Stop shuts everything down gracefully and waits for it.
+func (s *System) Stop() error {
+	s.once.Do(func() {
+		s.cancel()
+		s.err = s.Wait()
+	})
+	return s.err
+}
+
+func (s *System) closeAll() {
+	for i := len(s.closer) - 1; i >= 0; i-- {
+		s.closer[i]()
+	}
+	s.closer = nil
+}
+
+func startNATS(dataDir, host string, port int, freePort bool) (*server.Server, error) {
+	if port == 0 {
+		port = 4223
+	}
+	if freePort {
+		port = server.RANDOM_PORT
+	}
+	ns, err := server.NewServer(&server.Options{
+		ServerName: "pitstop",
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   filepath.Join(dataDir, "nats"),
+		NoSigs:     true,
+		NoLog:      true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		ns.Shutdown()
+		return nil, errors.New("embedded nats did not become ready (is its port taken? set PITSTOP_NATS_PORT or NATS_URL)")
+	}
+	return ns, nil
+}
+
+// EnsureDatabase creates the database named in url if it does not exist, connecting to
+// the server's "postgres" database to do so.
+func EnsureDatabase(ctx context.Context, url string) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("parse database url: %w", err)
+	}
+	name := cfg.Database
+	admin := cfg.Copy()
+	admin.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("connect postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	if postgres.IsCode(err, "42P04") { // created concurrently
+		return nil
+	}
+	return err
+}
+
