@@ -285,4 +285,3 @@ func EnsureDatabase(ctx context.Context, url string) error {
 	}
 	return err
 }
-
