@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -26,6 +27,7 @@ type env struct {
 	t    *testing.T
 	pool *pgxpool.Pool
 	srv  *httptest.Server
+	nc   *nats.Conn
 	js   jetstream.JetStream
 	reg  *prometheus.Registry
 }
@@ -45,7 +47,7 @@ func setup(t *testing.T, o options) (*env, []*httptest.Server) {
 	if o.nats {
 		ns := testutil.StartNATS(t)
 		d.NC, d.JS = ns.Connect(t)
-		e.js = d.JS
+		e.nc, e.js = d.NC, d.JS
 		if err := messaging.EnsureStreams(ctx, d.JS); err != nil {
 			t.Fatal(err)
 		}
