@@ -1,0 +1,164 @@
+package features
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pitstop/pitstop/auditlog"
+	"github.com/pitstop/pitstop/customers"
+	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+	"github.com/pitstop/pitstop/shared-go/outbox"
+	"github.com/pitstop/pitstop/shared-go/testutil"
+)
+
+// TestLoadRegistrationsSurviveRelayRestarts registers 10,000 customers over HTTP while
+// the customers relay is stopped and restarted twice (once gracefully, once crashing
+// between PubAck and delete) and checks that the audit log ends with exactly one
+// CustomerRegistered per customer.
+func TestLoadRegistrationsSurviveRelayRestarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	const total = 10000
+	ctx := context.Background()
+	db := testutil.Database(t)
+	ns := testutil.StartNATS(t)
+	log := testutil.Logger(t)
+
+	cpool := testutil.Pool(t, db, customers.Schema)
+	cnc, cjs := ns.Connect(t)
+	if err := messaging.EnsureStreams(ctx, cjs); err != nil {
+		t.Fatal(err)
+	}
+	cd := app.Deps{Pool: cpool, NC: cnc, JS: cjs, Log: log}
+	cm, err := customers.New(ctx, cd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app.Handler("customers", cd, 64<<10, cm))
+	t.Cleanup(srv.Close)
+
+	apool := testutil.Pool(t, db, auditlog.Schema)
+	anc, ajs := ns.Connect(t)
+	ad := app.Deps{Pool: apool, NC: anc, JS: ajs, Log: log}
+	am, err := auditlog.New(ctx, ad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx, acancel := context.WithCancel(ctx)
+	var workers sync.WaitGroup
+	for _, w := range am.Workers() {
+		workers.Go(func() { _ = w(actx) })
+	}
+	t.Cleanup(func() { acancel(); workers.Wait() })
+
+	// The relay can be stopped, crashed and restarted while registrations go on.
+	var relayStop func()
+	startRelay := func(crash bool) {
+		cfg := outbox.RelayConfig{Schema: customers.Schema, PollInterval: 100 * time.Millisecond}
+		var crashed atomic.Bool
+		if crash {
+			cfg.BeforeDelete = func([]int64) error {
+				if crashed.CompareAndSwap(false, true) {
+					return errors.New("relay killed between PubAck and delete")
+				}
+				return nil
+			}
+		}
+		r, err := outbox.NewRelay(cpool, cnc, cfg, log, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { _ = r.Run(rctx); close(done) }()
+		relayStop = func() { cancel(); <-done }
+	}
+	startRelay(false)
+
+	var registered atomic.Int64
+	var failures atomic.Int64
+	jobs := make(chan int)
+	var clients sync.WaitGroup
+	client := &http.Client{Timeout: 30 * time.Second}
+	for range 16 {
+		clients.Go(func() {
+			for i := range jobs {
+				body, _ := json.Marshal(map[string]string{
+					"name": fmt.Sprintf("Load Customer %05d", i), "address": "1 Load Street", "postalCode": "1000 AA",
+					"city": "Loadville", "telephoneNumber": "+31 20 000 0000", "emailAddress": fmt.Sprintf("load%05d@example.com", i),
+				})
+				resp, err := client.Post(srv.URL+"/api/customers", "application/json", bytes.NewReader(body))
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					failures.Add(1)
+					if resp != nil {
+						resp.Body.Close()
+					}
+					continue
+				}
+				resp.Body.Close()
+				registered.Add(1)
+			}
+		})
+	}
+	for i := range total {
+		switch i {
+		case 2000: // graceful stop
+			relayStop()
+		case 4000:
+			startRelay(false)
+		case 6000: // a relay that dies after its first acknowledged batch
+			relayStop()
+			startRelay(true)
+		case 8000:
+			relayStop()
+			startRelay(false)
+		}
+		jobs <- i
+	}
+	close(jobs)
+	clients.Wait()
+	t.Cleanup(relayStop)
+	if failures.Load() != 0 || registered.Load() != total {
+		t.Fatalf("registered %d, failed %d", registered.Load(), failures.Load())
+	}
+
+	count := func() (n, distinct int) {
+		if err := apool.QueryRow(ctx, `SELECT count(*), count(DISTINCT subject) FROM audit_entries
+			WHERE type = 'pitstop.customers.CustomerRegistered'`).Scan(&n, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		return n, distinct
+	}
+	testutil.Eventually(t, 120*time.Second, func() bool { n, _ := count(); return n >= total },
+		"audit log reaches %d CustomerRegistered events", total)
+	// Let any straggling duplicate arrive before the exact check: the outbox must be
+	// empty and the consumer must have nothing pending.
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		var rows int
+		_ = cpool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&rows)
+		return rows == 0
+	}, "outbox drained")
+	cons, err := ajs.Consumer(ctx, messaging.StreamName, "auditlog")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		info, err := cons.Info(ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	}, "audit consumer caught up")
+	n, distinct := count()
+	if n != total || distinct != total {
+		t.Fatalf("audit log holds %d CustomerRegistered events for %d customers, want exactly %d", n, distinct, total)
+	}
+}
