@@ -163,7 +163,9 @@ func do(t *testing.T, base, method, path string, body any) response {
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }
 
-func (e *env) do(method, path string, body any) response { return do(e.t, e.srv.URL, method, path, body) }
+func (e *env) do(method, path string, body any) response {
+	return do(e.t, e.srv.URL, method, path, body)
+}
 
 func (e *env) count(sql string, args ...any) int {
 	e.t.Helper()
