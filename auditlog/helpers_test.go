@@ -40,7 +40,9 @@ type harness struct {
 	pool *pgxpool.Pool
 	js   jetstream.JetStream
 	reg  *prometheus.Registry
-	srv  *httptest.Server
+	// handler is the service's HTTP handler, for driving it in-process.
+	handler http.Handler
+	srv     *httptest.Server
 }
 
 func newHarness(t testing.TB) *harness {
@@ -57,7 +59,8 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app.Handler("auditlog", deps, maxBody, m))
+	handler := app.Handler("auditlog", deps, maxBody, m)
+	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 
 	// Registered last, so it runs first: the workers stop before the pool closes and
@@ -75,7 +78,7 @@ func newHarness(t testing.TB) *harness {
 			}
 		}
 	})
-	return &harness{t: t, pool: pool, js: js, reg: reg, srv: srv}
+	return &harness{t: t, pool: pool, js: js, reg: reg, handler: handler, srv: srv}
 }
 
 // publish sends ev to JetStream as a relay would; msgID, when given, replaces the
