@@ -3,6 +3,21 @@
 // event id with its CloudEvents attributes and its body, and serves them under
 // /api/auditlog. It publishes nothing, so it has no outbox and no cmd/cdc.
 //
+// API (see internal/ports for the details):
+//
+//	GET /api/auditlog?type=&subject=&from=&to=&limit=&cursor=
+//	    {"items":[{eventId, type, subject, source, time, data, recordedAt}], "next"?}
+//	    in recording order; type is exact, or a short name without dots
+//	    (CustomerRegistered) matching the type's last segment; subject exact; from
+//	    inclusive and to exclusive (RFC 3339, on the event time); bad parameters are
+//	    a 400 problem document naming each.
+//	GET /api/auditlog/{eventId}
+//	    one entry; 404 when unknown or not a UUID.
+//
+// Tables in the schema: audit_entries (event_id primary key, the CloudEvents
+// attributes as columns, data jsonb, seq for paging, recorded_at), inbox and
+// consumer_dead_letter (messages that can never be recorded, with the reason).
+//
 // Its public surface is what a process needs to run it: Schema and New.
 package auditlog
 
@@ -42,7 +57,7 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 		return nil, fmt.Errorf("auditlog: %w", err)
 	}
 	a := application.New(adapters.NewEntryPostgresRepository(d.Pool))
-	events := ports.NewEventHandlers(a, func(tx pgx.Tx) application.EntryRecorder {
+	handlers := ports.NewEventHandlers(a, func(tx pgx.Tx) application.EntryRecorder {
 		return adapters.NewEntryPostgresRecorder(tx)
 	}, d.Log)
 	var reg prometheus.Registerer
@@ -51,7 +66,7 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 	}
 	consumer, err := messaging.NewConsumer(d.Pool, d.JS, messaging.ConsumerConfig{
 		Name: ports.ConsumerName, FilterSubjects: ports.FilterSubjects,
-	}, events.Handle, d.Log, reg)
+	}, handlers.Handle, d.Log, reg)
 	if err != nil {
 		return nil, fmt.Errorf("auditlog: %w", err)
 	}
