@@ -4,7 +4,9 @@
 //
 // Environment:
 //
-//	DATABASE_URL   Postgres database (default postgres://postgres@127.0.0.1:5432/pitstop?sslmode=disable; created if missing)
+//	DATABASE_URL   Postgres database (created if missing). Default: a private cluster that
+//	               pitstop initialises in PITSTOP_DATA_DIR/postgres from the machine's
+//	               PostgreSQL binaries and runs on 127.0.0.1:PITSTOP_PG_PORT (default 5433)
 //	NATS_URL       external NATS server (default: in-process JetStream on 127.0.0.1:PITSTOP_NATS_PORT, data in PITSTOP_DATA_DIR/nats)
 //	PITSTOP_NATS_PORT  port of the in-process JetStream (default 4223)
 //	PITSTOP_DATA_DIR  state directory (default .pitstop-data)
@@ -17,16 +19,19 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"text/tabwriter"
 
+	"github.com/pitstop/pitstop/cmd/pitstop/embeddedpg"
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
 	"github.com/pitstop/pitstop/shared-go/config"
 	"github.com/pitstop/pitstop/shared-go/logging"
 )
 
 type cfg struct {
-	DatabaseURL string `env:"DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/pitstop?sslmode=disable"`
+	DatabaseURL string `env:"DATABASE_URL"`
+	PGPort      int    `env:"PITSTOP_PG_PORT" envDefault:"5433"`
 	NATSURL     string `env:"NATS_URL"`
 	DataDir     string `env:"PITSTOP_DATA_DIR" envDefault:".pitstop-data"`
 	Host        string `env:"PITSTOP_HOST" envDefault:"127.0.0.1"`
@@ -49,6 +54,24 @@ func run() int {
 		log.Error("data directory", "err", err)
 		return 1
 	}
+	if c.DatabaseURL == "" {
+		cluster, err := embeddedpg.New(filepath.Join(c.DataDir, "postgres"), c.PGPort)
+		if err != nil {
+			log.Error("embedded postgres", "err", err)
+			return 1
+		}
+		log.Info("starting embedded PostgreSQL", "dir", cluster.Dir, "port", c.PGPort)
+		if err := cluster.Start(ctx); err != nil {
+			log.Error("embedded postgres", "err", err)
+			return 1
+		}
+		defer func() {
+			if err := cluster.Stop(context.Background()); err != nil {
+				log.Warn("embedded postgres stop", "err", err)
+			}
+		}()
+		c.DatabaseURL = cluster.URL("pitstop")
+	}
 	if err := system.EnsureDatabase(ctx, c.DatabaseURL); err != nil {
 		log.Error("database", "err", err, "hint", "start PostgreSQL or set DATABASE_URL")
 		return 1
@@ -64,7 +87,8 @@ func run() int {
 	for _, e := range sys.Endpoints {
 		fmt.Fprintf(tw, "%s\t%s\t%s/metrics\n", e.Name, e.URL, e.URL)
 	}
-	fmt.Fprintf(tw, "nats\t%s\t\n\n", sys.NATSURL)
+	fmt.Fprintf(tw, "nats\t%s\t\n", sys.NATSURL)
+	fmt.Fprintf(tw, "postgres\t%s\t\n\n", c.DatabaseURL)
 	_ = tw.Flush()
 	if err := sys.Wait(); err != nil {
 		log.Error("pitstop stopped with an error", "err", err)
