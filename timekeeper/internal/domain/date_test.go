@@ -151,8 +151,8 @@ func TestStartIn(t *testing.T) {
 		clock   string // the local wall clock at that instant
 	}{
 		{"Europe/Amsterdam", date(t, 2024, 3, 30), time.Date(2024, 3, 29, 23, 0, 0, 0, time.UTC), "00:00 CET"},
-		{"Europe/Amsterdam", date(t, 2024, 3, 31), time.Date(2024, 3, 30, 23, 0, 0, 0, time.UTC), "00:00 CET"},   // 23-hour day
-		{"Europe/Amsterdam", date(t, 2024, 4, 1), time.Date(2024, 3, 31, 22, 0, 0, 0, time.UTC), "00:00 CEST"},   // after it
+		{"Europe/Amsterdam", date(t, 2024, 3, 31), time.Date(2024, 3, 30, 23, 0, 0, 0, time.UTC), "00:00 CET"},    // 23-hour day
+		{"Europe/Amsterdam", date(t, 2024, 4, 1), time.Date(2024, 3, 31, 22, 0, 0, 0, time.UTC), "00:00 CEST"},    // after it
 		{"Europe/Amsterdam", date(t, 2024, 10, 27), time.Date(2024, 10, 26, 22, 0, 0, 0, time.UTC), "00:00 CEST"}, // 25-hour day
 		{"Europe/Amsterdam", date(t, 2024, 10, 28), time.Date(2024, 10, 27, 23, 0, 0, 0, time.UTC), "00:00 CET"},
 		// Midnight does not exist: 00:00 -04 jumps to 01:00 -03.
