@@ -1,0 +1,178 @@
+package ports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pitstop/pitstop/invoicing/internal/application"
+	"github.com/pitstop/pitstop/invoicing/internal/domain"
+	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
+	"github.com/pitstop/pitstop/serviceapis/workshopevents"
+	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+)
+
+// ConsumerName is the durable JetStream consumer (and inbox key) of invoicing.
+const ConsumerName = "invoicing"
+
+// FilterSubjects are the events invoicing consumes: customers (for the invoice
+// address), planned and finished maintenance jobs (what to bill) and DayHasPassed (when
+// to bill).
+var FilterSubjects = []string{
+	customerevents.SubjectAll,
+	workshopevents.SubjectMaintenanceJobPlanned,
+	workshopevents.SubjectMaintenanceJobFinished,
+	timekeeperevents.SubjectDayHasPassed,
+}
+
+// EventHandlers apply invoicing's events. Handle is a messaging.Handler: every effect
+// commits in the consumer's transaction together with the event's inbox row, so a
+// redelivered event changes nothing, and the read model is order-tolerant (customers:
+// newer event wins; jobs: plan and finish merge in either order).
+type EventHandlers struct {
+	app       application.Application
+	readModel func(tx pgx.Tx) application.ReadModelWriter
+	book      func(tx pgx.Tx) application.InvoiceBook
+	log       *slog.Logger
+}
+
+// NewEventHandlers returns the handlers of app; readModel and book bind the storage
+// to the consumer's transaction.
+func NewEventHandlers(app application.Application, readModel func(tx pgx.Tx) application.ReadModelWriter,
+	book func(tx pgx.Tx) application.InvoiceBook, log *slog.Logger) *EventHandlers {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &EventHandlers{app: app, readModel: readModel, book: book, log: log}
+}
+
+// Handle applies one event. An event that can never be applied (undecodable, missing
+// ids, bad dates or times, an end before the start) is answered with an error wrapping
+// messaging.ErrPermanent, so it is dead-lettered at once with its reason; other errors
+// are redelivered. Event types it does not know are acknowledged and ignored.
+func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var err error
+	switch ev.Type {
+	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated:
+		err = h.customer(ctx, tx, ev)
+	case workshopevents.SubjectMaintenanceJobPlanned:
+		err = h.jobPlanned(ctx, tx, ev)
+	case workshopevents.SubjectMaintenanceJobFinished:
+		err = h.jobFinished(ctx, tx, ev)
+	case timekeeperevents.SubjectDayHasPassed:
+		err = h.dayHasPassed(ctx, tx, ev)
+	default:
+		return nil
+	}
+	if permanent(err) {
+		return fmt.Errorf("%w: %s %s: %w", messaging.ErrPermanent, ev.Type, ev.ID, err)
+	}
+	return err
+}
+
+// permanent reports whether retrying err cannot help.
+func permanent(err error) bool {
+	for _, target := range []error{events.ErrMalformed, domain.ErrInvalidCustomer, domain.ErrInvalidJob,
+		domain.ErrInvalidDate, domain.ErrInvalidInvoice} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *EventHandlers) customer(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var c customerevents.Customer
+	if err := ev.Decode(&c); err != nil {
+		return err
+	}
+	_, err := h.app.RecordCustomer.Handle(ctx, h.readModel(tx), application.RecordCustomer{
+		Version: application.SourceVersion{Time: ev.Time, EventID: ev.ID},
+		Customer: domain.CustomerDetails{CustomerID: c.CustomerID, Name: c.Name, Address: c.Address,
+			PostalCode: c.PostalCode, City: c.City}})
+	return err
+}
+
+func (h *EventHandlers) jobPlanned(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var p workshopevents.MaintenanceJobPlanned
+	if err := ev.Decode(&p); err != nil {
+		return err
+	}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidJob}
+	in := domain.JobPlanInput{
+		JobID: p.JobID, CustomerID: p.Customer.CustomerID, Description: p.Description,
+		LicenseNumber: p.Vehicle.LicenseNumber,
+		PlanningDate:  parseDate(verr, domain.FieldPlanningDate, p.PlanningDate),
+		Start:         parseTime(verr, domain.FieldStartTime, p.StartTime),
+		End:           parseTime(verr, domain.FieldEndTime, p.EndTime),
+	}
+	if err := verr.OrNil(); err != nil {
+		return err
+	}
+	return h.app.RecordJobPlanned.Handle(ctx, h.readModel(tx), application.RecordJobPlanned{Plan: in})
+}
+
+func (h *EventHandlers) jobFinished(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var f workshopevents.MaintenanceJobFinished
+	if err := ev.Decode(&f); err != nil {
+		return err
+	}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidJob}
+	cmd := application.RecordJobFinished{
+		JobID:        f.JobID,
+		PlanningDate: parseDate(verr, domain.FieldPlanningDate, f.PlanningDate),
+		ActualStart:  parseTime(verr, domain.FieldActualStartTime, f.ActualStartTime),
+		ActualEnd:    parseTime(verr, domain.FieldActualEndTime, f.ActualEndTime),
+	}
+	if err := verr.OrNil(); err != nil {
+		return err
+	}
+	return h.app.RecordJobFinished.Handle(ctx, h.readModel(tx), cmd)
+}
+
+func (h *EventHandlers) dayHasPassed(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var d timekeeperevents.DayHasPassed
+	if err := ev.Decode(&d); err != nil {
+		return err
+	}
+	day, err := domain.ParseDate(d.Date)
+	if err != nil {
+		return err
+	}
+	res, err := h.app.InvoiceFinishedJobs.Handle(ctx, h.book(tx), application.InvoiceFinishedJobs{Date: day})
+	if err != nil {
+		return err
+	}
+	for _, inv := range res.Invoices {
+		h.log.InfoContext(ctx, "invoice created", "event_id", ev.ID, "invoice_id", inv.ID(),
+			"invoice_number", inv.Number().String(), "customer_id", inv.Customer().ID(), "jobs", len(inv.Lines()),
+			"amount_cents", inv.Total().Cents())
+	}
+	if res.Waiting > 0 {
+		h.log.InfoContext(ctx, "finished jobs wait for their plan or customer", "event_id", ev.ID, "date", day.String(),
+			"waiting", res.Waiting)
+	}
+	return nil
+}
+
+func parseDate(verr *domain.ValidationError, field, s string) domain.Date {
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		verr.Add(field, "must be a YYYY-MM-DD date")
+	}
+	return d
+}
+
+func parseTime(verr *domain.ValidationError, field, s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		verr.Add(field, "must be an RFC 3339 time")
+	}
+	return t
+}
