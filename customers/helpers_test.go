@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/customers"
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/shared-go/testutil"
@@ -92,7 +93,8 @@ func (h *harness) request(method, path string, body any, headers ...string) resp
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := h.srv.Client().Do(req)
+	// Every exchange is validated against serviceapis/openapi/customers.yaml.
+	res, err := openapitest.Client(h.t, "customers").Do(req)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pitstop/pitstop/serviceapis/openapi"
 	"github.com/pitstop/pitstop/shared-go/config"
 	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/logging"
@@ -105,10 +106,17 @@ func NATSCheck(nc *nats.Conn) httpx.Check {
 	}}
 }
 
-// Handler builds the HTTP handler of a module: operational endpoints plus its routes.
+// Handler builds the HTTP handler of a module: operational endpoints, the service's
+// OpenAPI document at /openapi.yaml (serviceapis/openapi, by name), and its routes.
 func Handler(name string, d Deps, maxBody int64, m Module) http.Handler {
 	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, Service: name, MaxBodyBytes: maxBody,
 		Checks: []httpx.Check{{Name: "postgres", Check: postgres.Ping(d.Pool)}, NATSCheck(d.NC)}})
+	if spec := openapi.Spec(name); spec != nil {
+		r.Get("/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/yaml")
+			_, _ = w.Write(spec)
+		})
+	}
 	m.Routes(r)
 	return r
 }

@@ -1,0 +1,129 @@
+// Package openapitest gives component tests an HTTP client that validates every
+// exchange against the service's OpenAPI document: every response (whatever its
+// status) must match the documented status and schema, and every request the service
+// accepted (status below 400) must match the documented request. A mismatch fails the
+// test, so code and document cannot drift apart.
+package openapitest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	verrors "github.com/pb33f/libopenapi-validator/errors"
+
+	"github.com/pitstop/pitstop/serviceapis/openapi"
+)
+
+var (
+	mu         sync.Mutex
+	validators = map[string]validator.Validator{}
+)
+
+func validatorFor(t testing.TB, service string) validator.Validator {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if v, ok := validators[service]; ok {
+		return v
+	}
+	spec := openapi.Spec(service)
+	if spec == nil {
+		t.Fatalf("no OpenAPI document for %s", service)
+	}
+	doc, err := libopenapi.NewDocument(spec)
+	if err != nil {
+		t.Fatalf("parse OpenAPI document of %s: %v", service, err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		t.Fatalf("OpenAPI validator for %s: %v", service, errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		t.Fatalf("OpenAPI document of %s is invalid: %s", service, describe(verrs))
+	}
+	validators[service] = v
+	return v
+}
+
+// Client returns an HTTP client whose every exchange is validated against service's
+// document; mismatches are reported with t.Errorf.
+func Client(t testing.TB, service string) *http.Client {
+	return &http.Client{Transport: Transport(t, service, http.DefaultTransport)}
+}
+
+// Transport wraps next with validation against service's document.
+func Transport(t testing.TB, service string, next http.RoundTripper) http.RoundTripper {
+	v := validatorFor(t, service)
+	return &transport{t: t, v: v, next: next}
+}
+
+type transport struct {
+	t    testing.TB
+	v    validator.Validator
+	next http.RoundTripper
+	mu   sync.Mutex
+}
+
+func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var reqBody []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		_ = req.Body.Close()
+		reqBody = b
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	}
+	resp, err := tr.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	respBody, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+
+	// The validator works on copies so the caller's request and response stay readable.
+	vreq := req.Clone(req.Context())
+	vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
+	vresp := *resp
+	vresp.Body = io.NopCloser(bytes.NewReader(respBody))
+	vresp.Request = vreq
+	tr.mu.Lock() // the validator is not documented as safe for concurrent use
+	defer tr.mu.Unlock()
+	where := fmt.Sprintf("%s %s -> %d", req.Method, req.URL.RequestURI(), resp.StatusCode)
+	if ok, errs := tr.v.ValidateHttpResponse(vreq, &vresp); !ok {
+		tr.t.Errorf("response does not match the OpenAPI document: %s: %s\nbody: %.500s", where, describe(errs), respBody)
+	}
+	if resp.StatusCode < 400 {
+		vreq2 := req.Clone(req.Context())
+		vreq2.Body = io.NopCloser(bytes.NewReader(reqBody))
+		if ok, errs := tr.v.ValidateHttpRequestSync(vreq2); !ok {
+			tr.t.Errorf("accepted request does not match the OpenAPI document: %s: %s\nbody: %.500s", where, describe(errs), reqBody)
+		}
+	}
+	return resp, nil
+}
+
+func describe(errs []*verrors.ValidationError) string {
+	var b strings.Builder
+	for _, e := range errs {
+		fmt.Fprintf(&b, "%s (%s)", e.Message, e.Reason)
+		for _, se := range e.SchemaValidationErrors {
+			fmt.Fprintf(&b, " [%s: %s]", se.FieldPath, se.Reason)
+		}
+		b.WriteString("; ")
+	}
+	return b.String()
+}
