@@ -99,7 +99,7 @@ func (s *MidnightScheduler) Run(ctx context.Context) error {
 		}
 		now := s.now()
 		next := domain.NextMidnight(now, s.loc)
-		s.metrics.nextDayAt(float64(next.UnixNano()) / 1e9)
+		s.metrics.nextDayAt(float64(next.Unix()) + float64(next.Nanosecond())/1e9)
 		if !s.wait(ctx, min(next.Sub(now), MaxWait)) {
 			return nil
 		}
