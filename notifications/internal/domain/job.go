@@ -70,3 +70,33 @@ func (j Job) End() time.Time { return j.d.End }
 
 // Details returns all fields.
 func (j Job) Details() JobDetails { return j.d }
+
+// JobKey identifies a job: its id within its planning's day. The zero value is not
+// valid; use NewJobKey.
+type JobKey struct {
+	planningDate Date
+	jobID        string
+}
+
+// NewJobKey checks that the job id is present and printable and the date set; the
+// error is a *ValidationError wrapping ErrInvalidJob.
+func NewJobKey(planningDate Date, jobID string) (JobKey, error) {
+	verr := &ValidationError{Of: ErrInvalidJob}
+	required(verr, FieldJobID, jobID)
+	if planningDate.IsZero() {
+		verr.Add(FieldPlanningDate, "is required")
+	}
+	if err := verr.OrNil(); err != nil {
+		return JobKey{}, err
+	}
+	return JobKey{planningDate: planningDate, jobID: jobID}, nil
+}
+
+// PlanningDate is the day of the job's planning.
+func (k JobKey) PlanningDate() Date { return k.planningDate }
+
+// JobID is the workshop's job id.
+func (k JobKey) JobID() string { return k.jobID }
+
+// Key is the job's JobKey.
+func (j Job) Key() JobKey { return JobKey{planningDate: j.d.PlanningDate, jobID: j.d.JobID} }

@@ -1,0 +1,208 @@
+package adapters
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pitstop/pitstop/notifications/internal/application"
+	"github.com/pitstop/pitstop/notifications/internal/domain"
+	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/outbox"
+)
+
+// MailQueue records a mail to send inside the caller's transaction (it is sent only
+// after commit); enqueueing the same Message-ID twice stores it once.
+type MailQueue interface {
+	Enqueue(ctx context.Context, tx pgx.Tx, m domain.Mail) error
+}
+
+// TxStore is the notifications context's storage inside one transaction: the
+// consumer's, which also records the event in the inbox, so that every write here (read
+// model rows, reminders, reminder mails, outbox rows) commits or rolls back with it. It
+// implements application.Store. It is not safe for concurrent use (neither is a pgx.Tx).
+type TxStore struct {
+	tx     pgx.Tx
+	mails  MailQueue
+	outbox *outbox.Writer
+}
+
+// NewTxStore binds a store to tx; reminder mails go to mails, events to the outbox of
+// schema.
+func NewTxStore(tx pgx.Tx, mails MailQueue, schema string) *TxStore {
+	return &TxStore{tx: tx, mails: mails, outbox: outbox.NewWriter(schema)}
+}
+
+var _ application.Store = (*TxStore)(nil)
+
+// UpsertCustomer inserts or updates the customer unless the stored row is from a newer
+// (or the same) event (by event time, then event id, which makes the result independent
+// of arrival order); it reports whether the row was written.
+func (s *TxStore) UpsertCustomer(ctx context.Context, c domain.Customer, v application.SourceVersion) (bool, error) {
+	tag, err := s.tx.Exec(ctx, `INSERT INTO customers (customer_id, name, email_address, event_time, event_id)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, email_address = EXCLUDED.email_address,
+			event_time = EXCLUDED.event_time, event_id = EXCLUDED.event_id, updated_at = now()
+		WHERE (EXCLUDED.event_time, EXCLUDED.event_id) > (customers.event_time, customers.event_id)`,
+		c.ID(), c.Name(), c.EmailAddress(), v.Time, v.EventID)
+	if err != nil {
+		return false, fmt.Errorf("upsert customer: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// timeLayout keeps a job's times as published: with their offset (local time).
+const timeLayout = time.RFC3339Nano
+
+// RecordJobPlan stores the job's plan: a new row, or the plan of a row created by an
+// earlier MaintenanceJobFinished (which stays finished). A job whose plan is known
+// keeps it. It reports whether the plan was new.
+func (s *TxStore) RecordJobPlan(ctx context.Context, j domain.Job) (bool, error) {
+	tag, err := s.tx.Exec(ctx, `INSERT INTO jobs (planning_date, job_id, planned, customer_id, start_time, end_time,
+			description, license_number)
+		VALUES ($1, $2, true, $3, $4, $5, $6, $7)
+		ON CONFLICT (planning_date, job_id) DO UPDATE SET planned = true, customer_id = EXCLUDED.customer_id,
+			start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time, description = EXCLUDED.description,
+			license_number = EXCLUDED.license_number, updated_at = now()
+		WHERE NOT jobs.planned`,
+		j.PlanningDate().Time(), j.ID(), j.CustomerID(), j.Start().Format(timeLayout), j.End().Format(timeLayout),
+		j.Description(), j.LicenseNumber())
+	if err != nil {
+		return false, fmt.Errorf("record job plan: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// RecordJobFinish marks the job finished, creating its row (without a plan) when the
+// plan has not arrived yet.
+func (s *TxStore) RecordJobFinish(ctx context.Context, k domain.JobKey) error {
+	_, err := s.tx.Exec(ctx, `INSERT INTO jobs (planning_date, job_id, finished) VALUES ($1, $2, true)
+		ON CONFLICT (planning_date, job_id) DO UPDATE SET finished = true, updated_at = now()
+		WHERE NOT jobs.finished`, k.PlanningDate().Time(), k.JobID())
+	if err != nil {
+		return fmt.Errorf("record job finish: %w", err)
+	}
+	return nil
+}
+
+// AddReminder stores r, marks its jobs reminded, enqueues its mail and adds ev to the
+// outbox, all in the store's transaction. When one of r's jobs is no longer due (a
+// concurrent transaction reminded or finished it), it fails with an error wrapping
+// application.ErrJobAlreadyReminded and the caller's transaction must roll back.
+func (s *TxStore) AddReminder(ctx context.Context, r domain.Reminder, ev events.Envelope) error {
+	var id int64
+	err := s.tx.QueryRow(ctx, `INSERT INTO reminders (customer_id, reminder_date, seq, job_ids, message_id)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		r.Customer().ID(), r.Date().Time(), r.Seq(), r.JobIDs(), r.MessageID()).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("insert reminder: %w", err)
+	}
+	tag, err := s.tx.Exec(ctx, `UPDATE jobs SET reminder_id = $1, updated_at = now()
+		WHERE planning_date = $2 AND job_id = ANY($3) AND customer_id = $4
+			AND planned AND NOT finished AND reminder_id IS NULL`,
+		id, r.Date().Time(), r.JobIDs(), r.Customer().ID())
+	if err != nil {
+		return fmt.Errorf("mark jobs reminded: %w", err)
+	}
+	if n := int(tag.RowsAffected()); n != len(r.JobIDs()) {
+		return fmt.Errorf("%w: %d of the %d jobs of %s are no longer due", application.ErrJobAlreadyReminded,
+			len(r.JobIDs())-n, len(r.JobIDs()), r.MessageID())
+	}
+	if err := s.mails.Enqueue(ctx, s.tx, r.Mail()); err != nil {
+		return fmt.Errorf("enqueue reminder mail: %w", err)
+	}
+	if err := s.outbox.Add(ctx, s.tx, ev); err != nil {
+		return err
+	}
+	return nil
+}
+
+// StartDay records the business day and reports whether no later day has begun.
+func (s *TxStore) StartDay(ctx context.Context, date domain.Date) (bool, error) {
+	if _, err := s.tx.Exec(ctx, `INSERT INTO business_days (day) VALUES ($1) ON CONFLICT DO NOTHING`, date.Time()); err != nil {
+		return false, fmt.Errorf("record business day: %w", err)
+	}
+	var later bool
+	if err := s.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM business_days WHERE day > $1)`, date.Time()).Scan(&later); err != nil {
+		return false, fmt.Errorf("read business days: %w", err)
+	}
+	return !later, nil
+}
+
+// CurrentDay returns the latest business day that began.
+func (s *TxStore) CurrentDay(ctx context.Context) (domain.Date, bool, error) {
+	var day *time.Time
+	if err := s.tx.QueryRow(ctx, `SELECT max(day) FROM business_days`).Scan(&day); err != nil {
+		return domain.Date{}, false, fmt.Errorf("read current business day: %w", err)
+	}
+	if day == nil {
+		return domain.Date{}, false, nil
+	}
+	return domain.DateOf(*day), true, nil
+}
+
+// DueReminders locks (FOR UPDATE) and returns the due jobs of date grouped by customer,
+// in customer id order, and the ids of due jobs whose customer is unknown. A job locked
+// by a concurrent transaction is waited for and then re-checked, so a job that the other
+// transaction reminded or finished is not returned.
+func (s *TxStore) DueReminders(ctx context.Context, date domain.Date, customerID string) ([]application.DueReminder, []string, error) {
+	rows, err := s.tx.Query(ctx, `SELECT j.job_id, j.customer_id, j.start_time, j.end_time, j.description,
+			j.license_number, c.customer_id IS NOT NULL, coalesce(c.name, ''), coalesce(c.email_address, ''),
+			(SELECT count(*) FROM reminders r WHERE r.customer_id = j.customer_id AND r.reminder_date = j.planning_date)
+		FROM jobs j LEFT JOIN customers c ON c.customer_id = j.customer_id
+		WHERE j.planning_date = $1 AND ($2 = '' OR j.customer_id = $2)
+			AND j.planned AND NOT j.finished AND j.reminder_id IS NULL
+		ORDER BY j.customer_id, j.job_id
+		FOR UPDATE OF j`, date.Time(), customerID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("select due jobs: %w", err)
+	}
+	defer rows.Close()
+	var (
+		due     []application.DueReminder
+		waiting []string
+	)
+	for rows.Next() {
+		var (
+			jd         domain.JobDetails
+			cd         domain.CustomerDetails
+			start, end string
+			known      bool
+			earlier    int
+		)
+		if err := rows.Scan(&jd.JobID, &jd.CustomerID, &start, &end, &jd.Description, &jd.LicenseNumber,
+			&known, &cd.Name, &cd.EmailAddress, &earlier); err != nil {
+			return nil, nil, fmt.Errorf("scan due job: %w", err)
+		}
+		if !known {
+			waiting = append(waiting, jd.JobID)
+			continue
+		}
+		jd.PlanningDate = date
+		if jd.Start, err = time.Parse(timeLayout, start); err != nil {
+			return nil, nil, fmt.Errorf("stored start of job %s: %w", jd.JobID, err)
+		}
+		if jd.End, err = time.Parse(timeLayout, end); err != nil {
+			return nil, nil, fmt.Errorf("stored end of job %s: %w", jd.JobID, err)
+		}
+		j, err := domain.NewJob(jd)
+		if err != nil {
+			return nil, nil, fmt.Errorf("stored job %s: %w", jd.JobID, err)
+		}
+		if n := len(due); n == 0 || due[n-1].Customer.ID() != jd.CustomerID {
+			cd.CustomerID = jd.CustomerID
+			c, err := domain.NewCustomer(cd)
+			if err != nil {
+				return nil, nil, fmt.Errorf("stored customer %s: %w", cd.CustomerID, err)
+			}
+			due = append(due, application.DueReminder{Customer: c, Earlier: earlier})
+		}
+		due[len(due)-1].Jobs = append(due[len(due)-1].Jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("select due jobs: %w", err)
+	}
+	return due, waiting, nil
+}

@@ -1,0 +1,199 @@
+package ports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pitstop/pitstop/notifications/internal/application"
+	"github.com/pitstop/pitstop/notifications/internal/domain"
+	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
+	"github.com/pitstop/pitstop/serviceapis/workshopevents"
+	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+)
+
+// ConsumerName is the durable JetStream consumer (and inbox key) of notifications.
+const ConsumerName = "notifications"
+
+// FilterSubjects are the events notifications consumes: customers (contact data),
+// planned and finished maintenance jobs (what to remind of) and DayHasPassed (when).
+var FilterSubjects = []string{
+	customerevents.SubjectAll,
+	workshopevents.SubjectMaintenanceJobPlanned,
+	workshopevents.SubjectMaintenanceJobFinished,
+	timekeeperevents.SubjectDayHasPassed,
+}
+
+// StoreFor binds an application.Store to the consumer's transaction.
+type StoreFor func(tx pgx.Tx) application.Store
+
+// EventHandlers apply the notifications context's events. Handle is a
+// messaging.Handler: every effect (read model rows, reminders, their mails and
+// MaintenanceReminderSent events) commits in the consumer's transaction together with
+// the event's inbox row, so a redelivered event changes nothing, and the read model is
+// order-tolerant (customers: newer event wins; jobs: plan and finish merge in either
+// order).
+type EventHandlers struct {
+	app      application.Application
+	storeFor StoreFor
+	log      *slog.Logger
+}
+
+// NewEventHandlers returns the handlers of app; storeFor binds the storage to the
+// consumer's transaction.
+func NewEventHandlers(app application.Application, storeFor StoreFor, log *slog.Logger) *EventHandlers {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &EventHandlers{app: app, storeFor: storeFor, log: log}
+}
+
+// Handle applies one event. An event that can never be applied (undecodable, missing
+// ids, bad dates or times, an unusable e-mail address) is answered with an error
+// wrapping messaging.ErrPermanent, so it is dead-lettered at once with its reason;
+// other errors (the database, a concurrent reminder of the same job) are redelivered.
+// Event types it does not know are acknowledged and ignored.
+func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var err error
+	switch ev.Type {
+	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated:
+		err = h.customer(ctx, tx, ev)
+	case workshopevents.SubjectMaintenanceJobPlanned:
+		err = h.jobPlanned(ctx, tx, ev)
+	case workshopevents.SubjectMaintenanceJobFinished:
+		err = h.jobFinished(ctx, tx, ev)
+	case timekeeperevents.SubjectDayHasPassed:
+		err = h.dayHasPassed(ctx, tx, ev)
+	default:
+		return nil
+	}
+	if permanent(err) {
+		return fmt.Errorf("%w: %s %s: %w", messaging.ErrPermanent, ev.Type, ev.ID, err)
+	}
+	return err
+}
+
+// permanent reports whether retrying err cannot help.
+func permanent(err error) bool {
+	for _, target := range []error{events.ErrMalformed, domain.ErrInvalidCustomer, domain.ErrInvalidJob,
+		domain.ErrInvalidDate, domain.ErrInvalidReminder} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *EventHandlers) customer(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var c customerevents.Customer
+	if err := ev.Decode(&c); err != nil {
+		return err
+	}
+	res, err := h.app.RecordCustomer.Handle(ctx, h.storeFor(tx), application.RecordCustomer{
+		Version:  application.SourceVersion{Time: ev.Time, EventID: ev.ID},
+		Customer: domain.CustomerDetails{CustomerID: c.CustomerID, Name: c.Name, EmailAddress: c.EmailAddress}})
+	if err != nil {
+		return err
+	}
+	if !res.Written {
+		h.log.DebugContext(ctx, "older customer data ignored", "event_id", ev.ID, "customer_id", c.CustomerID)
+	}
+	h.logReminded(ctx, ev, res.Reminded)
+	return nil
+}
+
+func (h *EventHandlers) jobPlanned(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var p workshopevents.MaintenanceJobPlanned
+	if err := ev.Decode(&p); err != nil {
+		return err
+	}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidJob}
+	job := domain.JobDetails{
+		JobID: p.JobID, CustomerID: p.Customer.CustomerID, Description: p.Description,
+		LicenseNumber: p.Vehicle.LicenseNumber,
+		PlanningDate:  parseDate(verr, domain.FieldPlanningDate, p.PlanningDate),
+		Start:         parseTime(verr, domain.FieldStartTime, p.StartTime),
+		End:           parseTime(verr, domain.FieldEndTime, p.EndTime),
+	}
+	if err := verr.OrNil(); err != nil {
+		return err
+	}
+	res, err := h.app.RecordJobPlanned.Handle(ctx, h.storeFor(tx), application.RecordJobPlanned{Job: job})
+	if err != nil {
+		return err
+	}
+	if !res.New {
+		h.log.DebugContext(ctx, "plan of a known job ignored", "event_id", ev.ID, "job_id", p.JobID)
+	}
+	h.logReminded(ctx, ev, res.Reminded)
+	return nil
+}
+
+func (h *EventHandlers) jobFinished(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var f workshopevents.MaintenanceJobFinished
+	if err := ev.Decode(&f); err != nil {
+		return err
+	}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidJob}
+	cmd := application.RecordJobFinished{JobID: f.JobID,
+		PlanningDate: parseDate(verr, domain.FieldPlanningDate, f.PlanningDate)}
+	if err := verr.OrNil(); err != nil {
+		return err
+	}
+	return h.app.RecordJobFinished.Handle(ctx, h.storeFor(tx), cmd)
+}
+
+func (h *EventHandlers) dayHasPassed(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+	var d timekeeperevents.DayHasPassed
+	if err := ev.Decode(&d); err != nil {
+		return err
+	}
+	day, err := domain.ParseDate(d.Date)
+	if err != nil {
+		return err
+	}
+	res, err := h.app.StartBusinessDay.Handle(ctx, h.storeFor(tx), application.StartBusinessDay{Date: day})
+	if err != nil {
+		return err
+	}
+	if res.Stale {
+		h.log.InfoContext(ctx, "a later business day has begun; no reminders for this one", "event_id", ev.ID,
+			"date", day.String())
+		return nil
+	}
+	h.logReminded(ctx, ev, res.Reminded)
+	return nil
+}
+
+func (h *EventHandlers) logReminded(ctx context.Context, ev events.Envelope, res application.Reminded) {
+	for _, r := range res.Reminders {
+		h.log.InfoContext(ctx, "maintenance reminder queued", "event_id", ev.ID, "customer_id", r.Customer().ID(),
+			"date", r.Date().String(), "jobs", r.JobIDs(), "message_id", r.MessageID())
+	}
+	if len(res.Waiting) > 0 {
+		h.log.InfoContext(ctx, "due jobs wait for their customer's contact data", "event_id", ev.ID,
+			"jobs", res.Waiting)
+	}
+}
+
+func parseDate(verr *domain.ValidationError, field, s string) domain.Date {
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		verr.Add(field, "must be a YYYY-MM-DD date")
+	}
+	return d
+}
+
+func parseTime(verr *domain.ValidationError, field, s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		verr.Add(field, "must be an RFC 3339 time")
+	}
+	return t
+}
