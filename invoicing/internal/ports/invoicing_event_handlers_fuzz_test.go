@@ -1,0 +1,107 @@
+package ports_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pitstop/pitstop/invoicing/internal/application"
+	"github.com/pitstop/pitstop/invoicing/internal/domain"
+	"github.com/pitstop/pitstop/invoicing/internal/ports"
+	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
+	"github.com/pitstop/pitstop/serviceapis/workshopevents"
+	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+)
+
+// memory is an in-memory read model and invoice book that accepts everything.
+type memory struct{ jobs int }
+
+func (m *memory) UpsertCustomer(context.Context, domain.Customer, application.SourceVersion) (bool, error) {
+	return true, nil
+}
+func (m *memory) RecordJobPlan(context.Context, domain.JobPlan) error     { m.jobs++; return nil }
+func (m *memory) RecordJobFinish(context.Context, domain.JobFinish) error { m.jobs++; return nil }
+func (m *memory) PendingJobs(context.Context) ([]application.PendingJob, int, error) {
+	return nil, 0, nil
+}
+func (m *memory) NextInvoiceNumber(_ context.Context, year int) (domain.InvoiceNumber, error) {
+	return domain.NewInvoiceNumber(year, 1)
+}
+func (m *memory) AddInvoice(context.Context, domain.Invoice, application.InvoiceMail, ...events.Envelope) error {
+	return nil
+}
+
+type html struct{}
+
+func (html) RenderInvoice(domain.Invoice) (string, error) { return "<p></p>", nil }
+
+func handlers(m *memory) *ports.EventHandlers {
+	a := application.New(nil, html{}, time.Now)
+	return ports.NewEventHandlers(a,
+		func(pgx.Tx) application.ReadModelWriter { return m },
+		func(pgx.Tx) application.InvoiceBook { return m }, nil)
+}
+
+// FuzzEventHandlers feeds arbitrary bodies of every consumed event type to the
+// handlers: with storage that never fails, every outcome is either applied (nil) or a
+// permanent failure (dead-lettered), never a panic and never a retryable error (which
+// would redeliver a poison message until MaxDeliver).
+func FuzzEventHandlers(f *testing.F) {
+	types := []string{customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated,
+		workshopevents.SubjectMaintenanceJobPlanned, workshopevents.SubjectMaintenanceJobFinished,
+		timekeeperevents.SubjectDayHasPassed, "pitstop.other.Thing"}
+	for k := range types {
+		f.Add(uint8(k), []byte(`{}`))
+	}
+	f.Add(uint8(0), []byte(`{"customerId":"c","name":"<script>","address":"a","postalCode":"p","city":"c"}`))
+	f.Add(uint8(2), []byte(`{"planningDate":"2026-03-02","jobId":"j","startTime":"2026-03-02T08:00:00+01:00",`+
+		`"endTime":"2026-03-02T10:00:00+01:00","description":"d","customer":{"customerId":"c"},"vehicle":{"licenseNumber":"AB-12-C"}}`))
+	f.Add(uint8(3), []byte(`{"planningDate":"2026-03-02","jobId":"j","actualStartTime":"2026-03-02T08:00:00Z",`+
+		`"actualEndTime":"2026-03-02T07:00:00Z"}`))
+	f.Add(uint8(3), []byte(`{"planningDate":"2026-03-02","jobId":"j","actualStartTime":"0001-01-01T00:00:00Z",`+
+		`"actualEndTime":"9999-12-31T23:59:59Z"}`))
+	f.Add(uint8(4), []byte(`{"date":"2026-02-30"}`))
+	f.Add(uint8(4), []byte(`{"date":"2026-03-03"}`))
+	f.Add(uint8(4), []byte(`[1,2]`))
+	f.Fuzz(func(t *testing.T, typ uint8, body []byte) {
+		ev := events.Envelope{ID: uuid.New(), Type: types[int(typ)%len(types)], Source: "fuzz", Time: time.Now(), Data: body}
+		err := handlers(&memory{}).Handle(context.Background(), nil, ev)
+		if err != nil && !errors.Is(err, messaging.ErrPermanent) {
+			t.Fatalf("%s %q: retryable error %v", ev.Type, body, err)
+		}
+	})
+}
+
+func TestEventHandlersClassifyErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		typ, body string
+		permanent bool
+	}{
+		{workshopevents.SubjectMaintenanceJobFinished, `{"planningDate":"2026-03-02","jobId":"j",` +
+			`"actualStartTime":"2026-03-02T08:00:00Z","actualEndTime":"2026-03-02T09:00:00Z"}`, false},
+		{workshopevents.SubjectMaintenanceJobFinished, `{"planningDate":"2026-03-02","jobId":"j",` +
+			`"actualStartTime":"2026-03-02T08:00:00Z","actualEndTime":"2026-03-02T07:00:00Z"}`, true},
+		{workshopevents.SubjectMaintenanceJobFinished, `{"planningDate":"2026-03-02","jobId":"j",` +
+			`"actualStartTime":"8 o'clock","actualEndTime":"2026-03-02T07:00:00Z"}`, true},
+		{workshopevents.SubjectMaintenanceJobPlanned, `{"planningDate":"2026-03-02","jobId":"j",` +
+			`"startTime":"2026-03-02T08:00:00Z","endTime":"2026-03-02T09:00:00Z","customer":{"customerId":""}}`, true},
+		{customerevents.SubjectCustomerRegistered, `{"customerId":"c","name":"x\u0000"}`, true},
+		{customerevents.SubjectCustomerRegistered, `{"customerId":5}`, true},
+		{timekeeperevents.SubjectDayHasPassed, `{"date":"03-03-2026"}`, true},
+		{timekeeperevents.SubjectDayHasPassed, `{"date":"2026-03-03"}`, false},
+		{"pitstop.vehicles.VehicleRegistered", `{}`, false},
+	} {
+		err := handlers(&memory{}).Handle(context.Background(), nil,
+			events.Envelope{ID: uuid.New(), Type: tc.typ, Time: time.Now(), Data: []byte(tc.body)})
+		if tc.permanent != errors.Is(err, messaging.ErrPermanent) || (!tc.permanent && err != nil) {
+			t.Errorf("%s %s: error %v, permanent %v", tc.typ, tc.body, err, tc.permanent)
+		}
+	}
+}
