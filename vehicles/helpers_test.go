@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/shared-go/testutil"
@@ -97,7 +98,7 @@ func (h *harness) request(method, path string, body any, headers ...string) resp
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := h.srv.Client().Do(req)
+	res, err := openapitest.Client(h.t, "vehicles").Do(req)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
 )
 
@@ -142,7 +143,7 @@ func TestRegisterVehicleConcurrentDuplicates(t *testing.T) {
 			wg.Go(func() {
 				data, _ := json.Marshal(b)
 				<-start
-				res, err := h.srv.Client().Post(h.srv.URL+"/api/vehicles", "application/json", strings.NewReader(string(data)))
+				res, err := openapitest.Client(h.t, "vehicles").Post(h.srv.URL+"/api/vehicles", "application/json", strings.NewReader(string(data)))
 				if err != nil {
 					t.Error(err)
 					return

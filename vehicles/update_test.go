@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 )
 
 func TestUpdateVehicle(t *testing.T) {
@@ -136,7 +138,7 @@ func TestUpdateVehicleConcurrent(t *testing.T) {
 			data, _ := json.Marshal(u)
 			req, _ := http.NewRequest(http.MethodPut, h.srv.URL+"/api/vehicles/"+v.LicenseNumber, strings.NewReader(string(data)))
 			req.Header.Set("Content-Type", "application/json")
-			res, err := h.srv.Client().Do(req)
+			res, err := openapitest.Client(h.t, "vehicles").Do(req)
 			if err != nil {
 				done <- 0
 				return
