@@ -1,0 +1,141 @@
+package invoicing_test
+
+import (
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+// problemDoc is the part of a problem document the tests look at.
+type problemDoc struct {
+	Status int `json:"status"`
+	Errors []struct {
+		Field string `json:"field"`
+	} `json:"errors"`
+}
+
+func (r response) problem(t *testing.T) problemDoc {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q for %d %s", ct, r.status, r.body)
+	}
+	var p problemDoc
+	r.decode(t, &p)
+	return p
+}
+
+func TestListAndGetInvoices(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	// An empty list is an empty array, not null.
+	if r := e.get("/api/invoices"); r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != `{"items":[]}` {
+		t.Fatalf("empty list: %d %s", r.status, r.body)
+	}
+	var customers []string
+	for range 5 {
+		c, j := newID(), newID()
+		customers = append(customers, c)
+		e.registerCustomer(c, "Customer "+c)
+		e.planJob(j, c, "2026-03-02", "08:00", "09:00")
+		e.finishJob(j, "2026-03-02", "08:00", "09:00")
+	}
+	slices.Sort(customers)
+	e.waitHandled(e.dayHasPassed("2026-03-03"))
+
+	// Pages of two, in number order, every invoice once.
+	var numbers, owners []string
+	path := "/api/invoices?limit=2"
+	pages := 0
+	for {
+		r := e.get(path)
+		if r.status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+		}
+		var p page
+		r.decode(t, &p)
+		pages++
+		for _, inv := range p.Items {
+			numbers = append(numbers, inv.InvoiceNumber)
+			owners = append(owners, inv.CustomerID)
+		}
+		if p.Next == "" {
+			break
+		}
+		if len(p.Items) != 2 {
+			t.Fatalf("a page with next holds %d items", len(p.Items))
+		}
+		path = "/api/invoices?limit=2&cursor=" + p.Next
+	}
+	want := []string{"2026-000001", "2026-000002", "2026-000003", "2026-000004", "2026-000005"}
+	if pages != 3 || !reflect.DeepEqual(numbers, want) || !reflect.DeepEqual(owners, customers) {
+		t.Errorf("%d pages, numbers %v, customers %v", pages, numbers, owners)
+	}
+
+	// Filter by customer, with paging.
+	r := e.get("/api/invoices?limit=1&customerId=" + customers[3])
+	var p page
+	r.decode(t, &p)
+	if r.status != http.StatusOK || len(p.Items) != 1 || p.Items[0].CustomerID != customers[3] || p.Next != "" {
+		t.Errorf("filtered: %d %s", r.status, r.body)
+	}
+	if got := e.invoices(newID()); len(got) != 0 {
+		t.Errorf("invoices of an unknown customer: %+v", got)
+	}
+
+	// One invoice by id; unknown ids are 404.
+	first := e.invoices("")[0]
+	if got := e.invoice(first.InvoiceID); !reflect.DeepEqual(got.JobIDs, first.JobIDs) || got.InvoiceNumber != "2026-000001" ||
+		got.Amount != (money{"EUR", 1850}) || got.DueDate != "2026-04-02" {
+		t.Errorf("invoice %+v", got)
+	}
+	for _, id := range []string{uuid.NewString(), "not-a-uuid", "2026-000001", "%00"} {
+		r := e.get("/api/invoices/" + id)
+		if r.status != http.StatusNotFound || r.problem(t).Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d %s", id, r.status, r.body)
+		}
+	}
+}
+
+func TestListInvoicesRejectsBadParameters(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, tc := range []struct {
+		query  string
+		fields []string
+	}{
+		{"limit=0", []string{"limit"}},
+		{"limit=201", []string{"limit"}},
+		{"limit=-1", []string{"limit"}},
+		{"limit=abc", []string{"limit"}},
+		{"limit=1.5", []string{"limit"}},
+		{"limit=99999999999999999999", []string{"limit"}},
+		{"cursor=abc", []string{"cursor"}},
+		{"cursor=aTE6MA", []string{"cursor"}}, // "i1:0"
+		{"cursor=%27%20OR%201%3D1--", []string{"cursor"}},
+		{"customerId=%00", []string{"customerId"}},
+		{"customerId=%FF", []string{"customerId"}},
+		{"customerId=a%0Ab", []string{"customerId"}},
+		{"limit=0&cursor=x&customerId=%01", []string{"customerId", "limit", "cursor"}},
+	} {
+		r := e.get("/api/invoices?" + tc.query)
+		if r.status != http.StatusBadRequest {
+			t.Errorf("%s: %d %s", tc.query, r.status, r.body)
+			continue
+		}
+		var fields []string
+		for _, f := range r.problem(t).Errors {
+			fields = append(fields, f.Field)
+		}
+		if !reflect.DeepEqual(fields, tc.fields) {
+			t.Errorf("%s: fields %v, want %v", tc.query, fields, tc.fields)
+		}
+	}
+	// An injection attempt in the filter is just a customer id nobody has.
+	if got := e.invoices("%27%20OR%20%271%27%3D%271"); len(got) != 0 {
+		t.Errorf("injection filter: %+v", got)
+	}
+}
