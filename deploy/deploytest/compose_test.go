@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -39,9 +40,10 @@ func TestComposeStartsOnlyOnHealthyDependencies(t *testing.T) {
 	t.Parallel()
 	p := loadCompose(t)
 	for _, name := range sortedNames(p) {
-		for dep, d := range p.Services[name].DependsOn {
-			if d.Condition != types.ServiceConditionHealthy {
-				t.Errorf("service %s depends on %s with condition %q, want %q", name, dep, d.Condition, types.ServiceConditionHealthy)
+		deps := p.Services[name].DependsOn
+		for _, dep := range slices.Sorted(maps.Keys(deps)) {
+			if d := deps[dep]; d.Condition != types.ServiceConditionHealthy {
+				t.Errorf("service %s depends on %s with condition %q, want %q", name, dep, deps[dep].Condition, types.ServiceConditionHealthy)
 			}
 		}
 	}
