@@ -78,6 +78,9 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 	if d.Registry != nil {
 		metrics = ports.NewMetrics(d.Registry)
 	}
+	if d.Log != nil {
+		d.Log.InfoContext(ctx, "timekeeper configured", "time_zone", loc.String())
+	}
 	repo := adapters.NewBusinessDayPostgresRepository(d.Pool, Schema)
 	a := application.New(repo, now, loc)
 	return module{

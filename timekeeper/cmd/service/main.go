@@ -33,6 +33,9 @@ func run() int {
 		return 2
 	}
 	loc, err := time.LoadLocation(cfg.TimeZone)
+	if cfg.TimeZone == "" {
+		err = fmt.Errorf("empty: name an IANA time zone such as %s", timekeeper.DefaultTimeZone)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "TIMEKEEPER_TIME_ZONE=%q: %v\n", cfg.TimeZone, err)
 		return 2
