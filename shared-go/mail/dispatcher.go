@@ -1,0 +1,359 @@
+package mail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// DispatcherConfig tunes a Dispatcher. Zero values take the documented defaults.
+type DispatcherConfig struct {
+	// PollInterval is the fallback wake-up when no notification arrives (default 1s).
+	PollInterval time.Duration
+	// MaxBackoff caps the delay before retrying a failed mail (default 1m).
+	MaxBackoff time.Duration
+	// MinBackoff is the delay after a mail's first failure, doubled after each further
+	// failure up to MaxBackoff (default 200ms).
+	MinBackoff time.Duration
+	// Lease is how long a dispatcher holds a claimed mail while sending it; when it
+	// runs out (the dispatcher died) another one may send it. Each Send gets a
+	// context that ends at half the lease, so a live dispatcher never loses its
+	// lease mid-send (default 2m).
+	Lease time.Duration
+}
+
+func (c *DispatcherConfig) defaults() {
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.MinBackoff <= 0 {
+		c.MinBackoff = 200 * time.Millisecond
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = time.Minute
+	}
+	if c.MaxBackoff < c.MinBackoff {
+		c.MaxBackoff = c.MinBackoff
+	}
+	if c.Lease <= 0 {
+		c.Lease = 2 * time.Minute
+	}
+}
+
+// backoff is min(base*2^attempts, limit), without overflow.
+func backoff(base, limit time.Duration, attempts int) time.Duration {
+	d := base
+	for i := 0; i < attempts && d < limit; i++ {
+		if d > limit/2 {
+			return limit
+		}
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// Dispatcher sends committed, unsent mails (woken by NOTIFY, polling fallback), marks
+// them sent, retries failures with exponential back-off (forever; the error is kept on
+// the row), and exposes metrics pitstop_mail_sent_total, pitstop_mail_failures_total,
+// pitstop_mail_pending (const label "mailbox"=schema).
+//
+// Each mail is claimed with a lease in one statement, sent with no transaction open,
+// then marked sent in another statement; any number of dispatchers may share a
+// schema. Due mails are sent one at a time, oldest due first. A failed mail is retried
+// after min(MinBackoff*2^(failed attempts before), MaxBackoff). After any failure the
+// dispatcher also pauses (MinBackoff doubling while failures continue, capped by
+// MaxBackoff and PollInterval) before trying another mail, so a mail server outage
+// costs about one connection attempt per pause rather than one per queued mail. It
+// never stops because of a failure, of SMTP or of Postgres.
+type Dispatcher struct {
+	pool   *pgxpool.Pool
+	schema string
+	sender Sender
+	cfg    DispatcherConfig
+	log    *slog.Logger
+	m      *dispatcherMetrics
+	// unmarked holds mails the sender accepted but that could not be marked sent
+	// (Postgres gone); marking them is retried before anything else is sent.
+	unmarked []int64
+}
+
+type dispatcherMetrics struct {
+	sent     prometheus.Counter
+	failures prometheus.Counter
+	pending  prometheus.Gauge
+}
+
+// NewDispatcher returns a dispatcher for schema's mail outbox (pool's search_path must
+// be schema) that delivers through s. log and reg may be nil; reg must not already
+// hold a dispatcher for the same schema.
+func NewDispatcher(pool *pgxpool.Pool, schema string, s Sender, cfg DispatcherConfig, log *slog.Logger, reg prometheus.Registerer) *Dispatcher {
+	cfg.defaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	cl := prometheus.Labels{"mailbox": schema}
+	m := &dispatcherMetrics{
+		sent: prometheus.NewCounter(prometheus.CounterOpts{Name: "pitstop_mail_sent_total",
+			Help: "Mails accepted by the mail server (or written by the file sender).", ConstLabels: cl}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "pitstop_mail_failures_total",
+			Help: "Failed attempts to send a mail (each is retried).", ConstLabels: cl}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pitstop_mail_pending",
+			Help: "Committed mails not sent yet.", ConstLabels: cl}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.sent, m.failures, m.pending)
+	}
+	return &Dispatcher{pool: pool, schema: schema, sender: s, cfg: cfg,
+		log: log.With("mailbox", schema), m: m}
+}
+
+// Run sends mails until ctx is cancelled, then returns nil. Failures of the mail
+// server or of Postgres are logged and retried; they never end Run. Call Run once per
+// Dispatcher (run several Dispatchers for several workers).
+func (d *Dispatcher) Run(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		d.listen(ctx, wake)
+	}()
+	defer func() { <-listening }()
+
+	failStreak := 0 // consecutive failed sends or database errors
+	for {
+		wait, failed, err := d.drain(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		switch {
+		case err != nil:
+			failStreak++
+			wait = d.pause(failStreak)
+			d.log.Warn("mail dispatcher: database error; retrying", "err", err, "retry_in", wait)
+		case failed:
+			failStreak++
+			wait = d.pause(failStreak)
+		default:
+			failStreak = 0
+		}
+		timer := time.NewTimer(wait)
+		if failStreak > 0 {
+			// Pausing after a failure: a new mail must not hammer a server that is down.
+			select {
+			case <-ctx.Done():
+			case <-timer.C:
+			}
+		} else {
+			select {
+			case <-ctx.Done():
+			case <-timer.C:
+			case <-wake:
+			}
+		}
+		timer.Stop()
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// pause is how long the dispatcher rests after the n-th consecutive failure:
+// MinBackoff doubling, at most MaxBackoff and at most PollInterval (the per-mail
+// back-off, not this pause, spaces out the retries of one mail).
+func (d *Dispatcher) pause(n int) time.Duration {
+	return min(backoff(d.cfg.MinBackoff, d.cfg.MaxBackoff, n-1), d.cfg.PollInterval)
+}
+
+// drain sends due mails until none is due, a send fails (failed), or Postgres fails
+// (err). It returns how long to wait before the next look when nothing failed: until
+// the earliest pending mail becomes due, at most PollInterval.
+func (d *Dispatcher) drain(ctx context.Context) (wait time.Duration, failed bool, err error) {
+	if err := d.markUnmarked(ctx); err != nil {
+		return 0, false, err
+	}
+	for ctx.Err() == nil {
+		row, ok, err := d.claim(ctx)
+		if err != nil {
+			return 0, false, err
+		}
+		if !ok {
+			break
+		}
+		sendCtx, cancel := context.WithTimeout(ctx, d.cfg.Lease/2)
+		sendErr := d.sender.Send(sendCtx, row.msg)
+		cancel()
+		if sendErr != nil {
+			if ctx.Err() != nil {
+				// Shutting down: give the mail back without counting an attempt.
+				d.release(context.WithoutCancel(ctx), row)
+				return 0, false, nil
+			}
+			d.m.failures.Inc()
+			delay := backoff(d.cfg.MinBackoff, d.cfg.MaxBackoff, row.attempts)
+			d.log.Warn("mail not sent; will retry", "message_id", row.msg.ID, "attempts", row.attempts+1,
+				"retry_in", delay, "err", sendErr)
+			if err := d.recordFailure(ctx, row, sendErr, delay); err != nil {
+				return 0, true, err
+			}
+			if _, err := d.refreshPending(ctx); err != nil {
+				return 0, true, err
+			}
+			return 0, true, nil
+		}
+		d.m.sent.Inc()
+		d.log.Info("mail sent", "message_id", row.msg.ID, "attempts", row.attempts+1)
+		// Marking must happen even when ctx was cancelled during the send: the mail
+		// left, and not recording it would send it again.
+		if err := d.markSent(context.WithoutCancel(ctx), row.id); err != nil {
+			d.unmarked = append(d.unmarked, row.id)
+			return 0, false, err
+		}
+	}
+	if ctx.Err() != nil {
+		return 0, false, nil
+	}
+	next, err := d.refreshPending(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	return min(max(next, 0), d.cfg.PollInterval), false, nil
+}
+
+type claimed struct {
+	id       int64
+	msg      Message
+	attempts int
+	lease    time.Time
+}
+
+// claim takes the lease of the next due mail, if any.
+func (d *Dispatcher) claim(ctx context.Context) (claimed, bool, error) {
+	var c claimed
+	err := d.pool.QueryRow(ctx, `UPDATE mail_outbox SET locked_until = now() + $1::bigint * interval '1 microsecond'
+		WHERE id = (
+			SELECT id FROM mail_outbox
+			WHERE sent_at IS NULL AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
+			ORDER BY next_attempt_at, id
+			LIMIT 1
+			FOR UPDATE SKIP LOCKED)
+		RETURNING id, message_id, from_address, to_addresses, subject, text_body, html_body, attempts, locked_until`,
+		d.cfg.Lease.Microseconds()).
+		Scan(&c.id, &c.msg.ID, &c.msg.From, &c.msg.To, &c.msg.Subject, &c.msg.Text, &c.msg.HTML, &c.attempts, &c.lease)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return claimed{}, false, nil
+	}
+	if err != nil {
+		return claimed{}, false, fmt.Errorf("claim mail: %w", err)
+	}
+	return c, true, nil
+}
+
+func (d *Dispatcher) markSent(ctx context.Context, id int64) error {
+	if _, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), locked_until = NULL
+		WHERE id = $1 AND sent_at IS NULL`, id); err != nil {
+		return fmt.Errorf("mark mail %d sent: %w", id, err)
+	}
+	return nil
+}
+
+func (d *Dispatcher) markUnmarked(ctx context.Context) error {
+	for len(d.unmarked) > 0 {
+		if err := d.markSent(ctx, d.unmarked[0]); err != nil {
+			return err
+		}
+		d.unmarked = d.unmarked[1:]
+	}
+	return nil
+}
+
+// recordFailure counts the attempt, keeps the error and schedules the retry, if this
+// dispatcher still holds the lease (otherwise another one has taken the mail over).
+func (d *Dispatcher) recordFailure(ctx context.Context, c claimed, sendErr error, delay time.Duration) error {
+	if _, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2,
+			next_attempt_at = now() + $3::bigint * interval '1 microsecond', locked_until = NULL
+		WHERE id = $1 AND sent_at IS NULL AND locked_until = $4`,
+		c.id, sendErr.Error(), delay.Microseconds(), c.lease); err != nil {
+		return fmt.Errorf("record failure of mail %s: %w", c.msg.ID, err)
+	}
+	return nil
+}
+
+// release gives a claimed mail back without counting an attempt (best effort: an
+// unreleased lease simply runs out).
+func (d *Dispatcher) release(ctx context.Context, c claimed) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, _ = d.pool.Exec(ctx, `UPDATE mail_outbox SET locked_until = NULL
+		WHERE id = $1 AND sent_at IS NULL AND locked_until = $2`, c.id, c.lease)
+}
+
+// refreshPending updates the pending gauge and returns the time until the earliest
+// pending mail is due (or PollInterval when none is pending).
+func (d *Dispatcher) refreshPending(ctx context.Context) (time.Duration, error) {
+	var n int64
+	var dueInMicros *int64
+	err := d.pool.QueryRow(ctx, `SELECT count(*),
+			(extract(epoch FROM min(greatest(next_attempt_at, locked_until, now())) - now()) * 1e6)::bigint
+		FROM mail_outbox WHERE sent_at IS NULL`).Scan(&n, &dueInMicros)
+	if err != nil {
+		return 0, fmt.Errorf("count pending mails: %w", err)
+	}
+	d.m.pending.Set(float64(n))
+	if dueInMicros == nil {
+		return d.cfg.PollInterval, nil
+	}
+	return time.Duration(*dueInMicros) * time.Microsecond, nil
+}
+
+// listen forwards notifications of committed mails to wake until ctx ends, on its own
+// connection, reconnecting after failures (polling covers the gaps).
+func (d *Dispatcher) listen(ctx context.Context, wake chan<- struct{}) {
+	signal := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	retry := time.Duration(0)
+	for ctx.Err() == nil {
+		err := d.listenOnce(ctx, signal)
+		if ctx.Err() != nil {
+			return
+		}
+		retry = min(max(2*retry, 100*time.Millisecond), 5*time.Second)
+		d.log.Debug("mail dispatcher: notification connection lost; polling meanwhile", "err", err, "retry_in", retry)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retry):
+		}
+	}
+}
+
+func (d *Dispatcher) listenOnce(ctx context.Context, signal func()) error {
+	conn, err := pgx.ConnectConfig(ctx, d.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = conn.Close(cctx)
+	}()
+	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{Channel(d.schema)}.Sanitize()); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	signal() // notifications may have been missed while not listening
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return fmt.Errorf("wait for notification: %w", err)
+		}
+		signal()
+	}
+}
