@@ -54,7 +54,7 @@ type RouterOptions struct {
 	Registry     *prometheus.Registry
 	Checks       []Check
 	MaxBodyBytes int64
-	// Service labels the access log lines.
+	// Service names the service; the logger is expected to carry it already.
 	Service string
 }
 
@@ -76,7 +76,7 @@ func NewRouter(o RouterOptions) chi.Router {
 			next.ServeHTTP(w, req)
 		})
 	})
-	r.Use(observe(o.Logger.With("service", o.Service), m))
+	r.Use(observe(o.Logger, m))
 	r.Use(recoverer(o.Logger))
 	r.Use(limitBody(o.MaxBodyBytes))
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
