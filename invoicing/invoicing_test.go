@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
 	"github.com/pitstop/pitstop/serviceapis/invoicingevents"
@@ -297,6 +298,9 @@ func TestInvoiceMailWaitsForSMTP(t *testing.T) {
 	if n := len(e.mails()); n != 0 {
 		t.Fatalf("%d mails while SMTP is down", n)
 	}
+	if r := e.get("/api/invoices/" + invs[0].InvoiceID); !strings.Contains(string(r.body), `"sentAt":null`) {
+		t.Errorf("a pending invoice mail is not sentAt null: %s", r.body)
+	}
 
 	e.smtp.Start()
 	m := e.waitMails(1)[0]
@@ -362,7 +366,7 @@ func TestNewestCustomerDataIsOnTheInvoice(t *testing.T) {
 	newer.Address = "Dorpsstraat 9"
 	older := customerData(c, "Lisa Verbeek")
 	// The update (later event time) is delivered before the registration.
-	e.publish(e.event(customerevents.Source, customerevents.CustomerUpdated{Customer: newer}, t0.Add(1)), "")
+	e.publish(e.event(customerevents.Source, customerevents.CustomerUpdated{Customer: newer}, t0.Add(time.Second)), "")
 	e.publish(e.event(customerevents.Source, customerevents.CustomerRegistered{Customer: older}, t0), "")
 	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
 	e.finishJob(j, "2026-03-02", "08:00", "10:00")
