@@ -397,6 +397,9 @@ func (a *API) workshopRoutes(r chi.Router) {
 			errs = append(errs, fieldError{"endTime", "must be after startTime"})
 		}
 		required(&errs, "description", in.Description)
+		if len(in.Description) > 2000 {
+			errs = append(errs, fieldError{"description", "must be at most 2000 characters"})
+		}
 		required(&errs, "customer.customerId", in.Customer.CustomerID)
 		required(&errs, "vehicle.licenseNumber", in.Vehicle.LicenseNumber)
 		if len(errs) > 0 {

@@ -1,0 +1,4 @@
+package live
+
+// ChangeOf exposes changeOf to the tests.
+var ChangeOf = changeOf
