@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 	"unicode"
@@ -20,6 +21,17 @@ const (
 	FieldLicenseNumber = "licenseNumber"
 )
 
+// Upper bounds of the data kept, in bytes. They are generous (the publishing contexts
+// enforce tighter ones) and exist so that no event can carry data the store cannot
+// index or a mail cannot carry.
+const (
+	MaxIDLength            = 200
+	MaxNameLength          = 1000
+	MaxEmailAddressLength  = 254
+	MaxLicenseNumberLength = 100
+	MaxDescriptionLength   = 10000
+)
+
 // CustomerDetails are the contact data a reminder needs, as the customers context
 // published them.
 type CustomerDetails struct {
@@ -36,16 +48,20 @@ type Customer struct {
 	d CustomerDetails
 }
 
-// NewCustomer checks d: the id is required; the name must be printable (no control
+// NewCustomer checks d: the id is required; every field is bounded (Max...Length); the name must be printable (no control
 // characters, which have no place in a salutation); the e-mail address is required and
 // must be a bare address (local@domain, no display name) that net/mail accepts. The
 // error is a *ValidationError wrapping ErrInvalidCustomer.
 func NewCustomer(d CustomerDetails) (Customer, error) {
 	verr := &ValidationError{Of: ErrInvalidCustomer}
 	required(verr, FieldCustomerID, d.CustomerID)
+	bounded(verr, FieldCustomerID, d.CustomerID, MaxIDLength)
 	printable(verr, FieldName, d.Name)
+	bounded(verr, FieldName, d.Name, MaxNameLength)
 	if strings.TrimSpace(d.EmailAddress) == "" {
 		verr.Add(FieldEmailAddress, "is required")
+	} else if len(d.EmailAddress) > MaxEmailAddressLength {
+		verr.Add(FieldEmailAddress, fmt.Sprintf("must be at most %d bytes", MaxEmailAddressLength))
 	} else if a, err := mail.ParseAddress(d.EmailAddress); err != nil || a.Address != d.EmailAddress || a.Name != "" {
 		verr.Add(FieldEmailAddress, "must be a bare e-mail address such as lisa@example.com")
 	}
@@ -95,5 +111,12 @@ func storable(verr *ValidationError, field, s string) {
 		verr.Add(field, "must be valid UTF-8")
 	case strings.ContainsRune(s, 0):
 		verr.Add(field, "must not contain NUL characters")
+	}
+}
+
+// bounded records an error when s is longer than max bytes.
+func bounded(verr *ValidationError, field, s string, limit int) {
+	if len(s) > limit {
+		verr.Add(field, fmt.Sprintf("must be at most %d bytes", limit))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/pitstop/pitstop/notifications/internal/domain"
@@ -44,6 +45,10 @@ func TestNewCustomer(t *testing.T) {
 		{"e-mail with display name", with(func(d *domain.CustomerDetails) { d.EmailAddress = "Lisa <lisa@example.com>" }), []string{"emailAddress"}},
 		{"e-mail with header injection", with(func(d *domain.CustomerDetails) { d.EmailAddress = "lisa@example.com\r\nBcc: x@y" }), []string{"emailAddress"}},
 		{"e-mail padded", with(func(d *domain.CustomerDetails) { d.EmailAddress = " lisa@example.com" }), []string{"emailAddress"}},
+		{"id too long", with(func(d *domain.CustomerDetails) { d.CustomerID = strings.Repeat("c", 201) }), []string{"customerId"}},
+		{"id of the longest length", with(func(d *domain.CustomerDetails) { d.CustomerID = strings.Repeat("c", 200) }), nil},
+		{"name too long", with(func(d *domain.CustomerDetails) { d.Name = strings.Repeat("n", 1001) }), []string{"name"}},
+		{"e-mail too long", with(func(d *domain.CustomerDetails) { d.EmailAddress = strings.Repeat("l", 250) + "@example.com" }), []string{"emailAddress"}},
 		{"everything wrong", domain.CustomerDetails{Name: "\x00"}, []string{"customerId", "emailAddress", "name"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,17 +22,22 @@ type Job struct {
 
 // NewJob checks d: the job id, customer id and planning date are required, both times
 // must be set with the end after the start, the ids and the licence number must be
-// printable and the description storable (valid UTF-8, no NUL). The error is a
+// printable and the description storable (valid UTF-8, no NUL), and every text is
+// bounded (Max...Length). The error is a
 // *ValidationError wrapping ErrInvalidJob.
 func NewJob(d JobDetails) (Job, error) {
 	verr := &ValidationError{Of: ErrInvalidJob}
 	required(verr, FieldJobID, d.JobID)
+	bounded(verr, FieldJobID, d.JobID, MaxIDLength)
 	if d.PlanningDate.IsZero() {
 		verr.Add(FieldPlanningDate, "is required")
 	}
 	required(verr, FieldCustomerID, d.CustomerID)
+	bounded(verr, FieldCustomerID, d.CustomerID, MaxIDLength)
 	storable(verr, FieldDescription, d.Description)
+	bounded(verr, FieldDescription, d.Description, MaxDescriptionLength)
 	printable(verr, FieldLicenseNumber, d.LicenseNumber)
+	bounded(verr, FieldLicenseNumber, d.LicenseNumber, MaxLicenseNumberLength)
 	switch {
 	case d.Start.IsZero():
 		verr.Add(FieldStartTime, "is required")
@@ -83,6 +88,7 @@ type JobKey struct {
 func NewJobKey(planningDate Date, jobID string) (JobKey, error) {
 	verr := &ValidationError{Of: ErrInvalidJob}
 	required(verr, FieldJobID, jobID)
+	bounded(verr, FieldJobID, jobID, MaxIDLength)
 	if planningDate.IsZero() {
 		verr.Add(FieldPlanningDate, "is required")
 	}

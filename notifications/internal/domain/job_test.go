@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,10 @@ func TestNewJob(t *testing.T) {
 		{"end before start", with(func(d *domain.JobDetails) { d.End = d.Start.Add(-time.Hour) }), []string{"endTime"}},
 		{"NUL in description", with(func(d *domain.JobDetails) { d.Description = "a\x00b" }), []string{"description"}},
 		{"licence with newline", with(func(d *domain.JobDetails) { d.LicenseNumber = "AB\n12" }), []string{"licenseNumber"}},
+		{"job id too long", with(func(d *domain.JobDetails) { d.JobID = strings.Repeat("j", 201) }), []string{"jobId"}},
+		{"customer id too long", with(func(d *domain.JobDetails) { d.CustomerID = strings.Repeat("c", 201) }), []string{"customerId"}},
+		{"description too long", with(func(d *domain.JobDetails) { d.Description = strings.Repeat("d", 10001) }), []string{"description"}},
+		{"licence too long", with(func(d *domain.JobDetails) { d.LicenseNumber = strings.Repeat("L", 101) }), []string{"licenseNumber"}},
 		{"everything wrong", domain.JobDetails{Description: "\xff"},
 			[]string{"customerId", "description", "jobId", "planningDate", "startTime"}},
 	} {
@@ -60,6 +65,37 @@ func TestNewJob(t *testing.T) {
 					j.PlanningDate() != tc.in.PlanningDate || !j.Start().Equal(tc.in.Start) || !j.End().Equal(tc.in.End) ||
 					j.Description() != tc.in.Description || j.LicenseNumber() != tc.in.LicenseNumber {
 					t.Errorf("job %+v, want %+v", j.Details(), tc.in)
+				}
+				return
+			}
+			if got := fieldsOf(t, err, domain.ErrInvalidJob); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("invalid fields %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewJobKey(t *testing.T) {
+	t.Parallel()
+	d := date(t, "2024-05-01")
+	for _, tc := range []struct {
+		name  string
+		date  domain.Date
+		jobID string
+		want  []string
+	}{
+		{"valid", d, "j-1", nil},
+		{"no id", d, "", []string{"jobId"}},
+		{"id with NUL", d, "j\x00", []string{"jobId"}},
+		{"id too long", d, strings.Repeat("j", 201), []string{"jobId"}},
+		{"no date", domain.Date{}, "j-1", []string{"planningDate"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			k, err := domain.NewJobKey(tc.date, tc.jobID)
+			if tc.want == nil {
+				if err != nil || k.JobID() != tc.jobID || k.PlanningDate() != tc.date {
+					t.Fatalf("key %+v, %v", k, err)
 				}
 				return
 			}
