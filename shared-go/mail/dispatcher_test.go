@@ -496,3 +496,24 @@ func readEML(t *testing.T, path string) testutil.ReceivedMail {
 	}
 	return testutil.ParseMail(data)
 }
+
+func TestDispatchersOfSeveralSchemasShareARegistry(t *testing.T) {
+	t.Parallel()
+	// The all-in-one registers notifications' and invoicing's dispatchers on one
+	// registry: same metric names, different mailbox labels.
+	reg := prometheus.NewRegistry()
+	pitmail.NewDispatcher(nil, "notifications", &failingSender{}, pitmail.DispatcherConfig{}, nil, reg)
+	pitmail.NewDispatcher(nil, "invoicing", &failingSender{}, pitmail.DispatcherConfig{}, nil, reg)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if len(mf.GetMetric()) != 2 {
+			t.Errorf("%s has %d series, want 2", mf.GetName(), len(mf.GetMetric()))
+		}
+	}
+	if len(mfs) != 3 {
+		t.Errorf("%d metric families, want 3", len(mfs))
+	}
+}

@@ -31,7 +31,8 @@ type SMTPConfig struct {
 	// TLS requires an encrypted connection: implicit TLS (SMTPS) on port 465,
 	// mandatory STARTTLS on any other port. When false, STARTTLS is used if the server
 	// offers it (opportunistic) and the mail is sent in clear otherwise. Certificates
-	// are always verified against Host.
+	// are always verified against Host: a server that offers STARTTLS with a
+	// certificate that does not verify makes every send fail (with that reason).
 	TLS bool
 	// Timeout bounds connecting and each SMTP command (default 30s).
 	Timeout time.Duration
