@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -35,10 +36,13 @@ const wait = 15 * time.Second
 type env struct {
 	t    *testing.T
 	pool *pgxpool.Pool
+	nc   *nats.Conn
 	js   jetstream.JetStream
 	smtp *testutil.SMTPServer
 	srv  *httptest.Server
 	reg  *prometheus.Registry
+	// stop stops the running instance's workers and HTTP server (as a process exit would).
+	stop func()
 }
 
 func setup(t *testing.T) *env {
@@ -50,21 +54,31 @@ func setup(t *testing.T) *env {
 	if err := messaging.EnsureStreams(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	smtp := testutil.StartSMTP(t)
-	cfg, err := mail.ParseSMTPURL(smtp.URL())
+	e := &env{t: t, pool: pool, nc: nc, js: js, smtp: testutil.StartSMTP(t)}
+	e.start()
+	return e
+}
+
+// start builds a new service instance on the env's database, NATS and SMTP server and
+// runs it until stop (or the end of the test).
+func (e *env) start() {
+	t := e.t
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := mail.ParseSMTPURL(e.smtp.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, pool: pool, js: js, smtp: smtp, reg: prometheus.NewRegistry()}
-	d := app.Deps{Pool: pool, NC: nc, JS: js, Log: testutil.Logger(t), Registry: e.reg}
+	e.reg = prometheus.NewRegistry()
+	d := app.Deps{Pool: e.pool, NC: e.nc, JS: e.js, Log: testutil.Logger(t), Registry: e.reg}
 	m, err := invoicing.NewWithOptions(ctx, d, invoicing.Options{Sender: mail.NewSMTPSender(cfg),
 		Dispatcher: mail.DispatcherConfig{PollInterval: 100 * time.Millisecond, MinBackoff: 50 * time.Millisecond,
 			MaxBackoff: 500 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(app.Handler("invoicing", d, 64<<10, m))
-	t.Cleanup(e.srv.Close)
+	srv := httptest.NewServer(app.Handler("invoicing", d, 64<<10, m))
+	e.srv = srv
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, w := range m.Workers() {
@@ -74,8 +88,9 @@ func setup(t *testing.T) *env {
 			}
 		})
 	}
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	return e
+	var once sync.Once
+	e.stop = func() { once.Do(func() { cancel(); wg.Wait(); srv.Close() }) }
+	t.Cleanup(e.stop)
 }
 
 // publish sends env to JetStream as the relay would; a non-empty msgID replaces its

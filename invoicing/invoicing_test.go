@@ -401,3 +401,32 @@ func TestUnusableEventsAreDeadLetteredAndDoNotBlock(t *testing.T) {
 		t.Fatalf("invoices %+v", invs)
 	}
 }
+
+func TestQueuedInvoiceMailSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	c, j := newID(), newID()
+	e.registerCustomer(c, "Lisa Verbeek")
+	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
+	e.finishJob(j, "2026-03-02", "08:00", "10:00")
+	e.smtp.Stop()
+	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	// The process stops with the invoice committed and its mail not sent.
+	e.stop()
+	if n := e.count(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`); n != 1 {
+		t.Fatalf("%d pending mails at shutdown", n)
+	}
+
+	// A new process (same database) sends it once SMTP is up, and invoices nothing again.
+	e.smtp.Start()
+	e.start()
+	m := e.waitMails(1)[0]
+	invs := e.waitAllSent()
+	if len(invs) != 1 || m.Subject != "Invoice "+invs[0].InvoiceNumber {
+		t.Fatalf("invoices %+v, mail %q", invs, m.Subject)
+	}
+	e.waitHandled(e.dayHasPassed("2026-03-04"))
+	if invs := e.invoices(""); len(invs) != 1 || len(e.mails()) != 1 {
+		t.Errorf("%d invoices, %d mails after the restart", len(invs), len(e.mails()))
+	}
+}
