@@ -48,6 +48,8 @@ BUILD
 FROM gcr.io/distroless/static-debian12:nonroot AS runtime
 COPY --from=build /out/healthcheck /healthcheck
 USER nonroot:nonroot
+# A writable working directory (mailers without SMTP_URL write .eml files below it).
+WORKDIR /home/nonroot
 ENV LOG_FORMAT=json
 HEALTHCHECK --interval=10s --timeout=4s --start-period=30s --retries=3 CMD ["/healthcheck"]
 ENTRYPOINT ["/app"]

@@ -43,7 +43,7 @@ func TestComposeStartsOnlyOnHealthyDependencies(t *testing.T) {
 		deps := p.Services[name].DependsOn
 		for _, dep := range slices.Sorted(maps.Keys(deps)) {
 			if d := deps[dep]; d.Condition != types.ServiceConditionHealthy {
-				t.Errorf("service %s depends on %s with condition %q, want %q", name, dep, deps[dep].Condition, types.ServiceConditionHealthy)
+				t.Errorf("service %s depends on %s with condition %q, want %q", name, dep, d.Condition, types.ServiceConditionHealthy)
 			}
 		}
 	}

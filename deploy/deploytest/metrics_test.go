@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,6 +99,15 @@ func TestMetricsOfTheRunningSystem(t *testing.T) {
 		_, body := get(sys.URL("customers-cdc") + "/metrics")
 		return sampleValue(body, "pitstop_outbox_published_total") >= 1
 	}, "the customers relay never published the registration")
+	if web := sys.URL("webapp"); web != "" {
+		// Through the API gateway, so that its per-instance series exist.
+		testutil.Eventually(t, 30*time.Second, func() bool {
+			get(web + "/api/customers")
+			_, body := get(web + "/metrics")
+			names := sampleNames(body)
+			return names["pitstop_gateway_upstream_requests_total"] && names["pitstop_gateway_instance_up"]
+		}, "the webapp's gateway never proxied GET /api/customers to a ready instance")
+	}
 
 	// Every process's /metrics, after the traffic.
 	metrics := map[string][]byte{}
@@ -161,7 +172,7 @@ func TestMetricsOfTheRunningSystem(t *testing.T) {
 				t.Errorf("the system runs %s but docker-compose.yml does not", e.Name)
 			}
 		}
-		for name := range inCompose {
+		for _, name := range slices.Sorted(maps.Keys(inCompose)) {
 			if !inSystem[name] {
 				t.Errorf("docker-compose.yml runs %s but the all-in-one system (cmd/pitstop/system) does not", name)
 			}
