@@ -210,7 +210,10 @@ func (d *Dispatcher) drain(ctx context.Context) (wait time.Duration, failed bool
 		d.log.Info("mail sent", "message_id", row.msg.ID, "attempts", row.attempts+1)
 		// Marking must happen even when ctx was cancelled during the send: the mail
 		// left, and not recording it would send it again.
-		if err := d.markSent(context.WithoutCancel(ctx), row.id); err != nil {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = d.markSent(mctx, row.id)
+		cancel()
+		if err != nil {
 			d.unmarked = append(d.unmarked, row.id)
 			return 0, false, err
 		}
