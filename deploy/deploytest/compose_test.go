@@ -48,7 +48,11 @@ func TestComposeStartsOnlyOnHealthyDependencies(t *testing.T) {
 		}
 	}
 	for _, g := range goServices(t, p) {
-		for _, infra := range []string{"postgres", "nats"} {
+		infra := []string{"nats"}
+		if env(g.Svc, "DATABASE_URL") != "" || g.Context != "webapp" {
+			infra = append(infra, "postgres")
+		}
+		for _, infra := range infra {
 			if _, ok := g.Svc.DependsOn[infra]; !ok {
 				t.Errorf("service %s does not wait for a healthy %s (depends_on)", g.Name, infra)
 			}
@@ -221,7 +225,7 @@ func TestComposeNATSHasJetStreamOnAVolume(t *testing.T) {
 		if u := env(g.Svc, "NATS_URL"); hostOf(t, g.Name, u) != "nats" {
 			t.Errorf("service %s: NATS_URL %q, want the nats service", g.Name, u)
 		}
-		if u := env(g.Svc, "DATABASE_URL"); hostOf(t, g.Name, u) != "postgres" {
+		if u := env(g.Svc, "DATABASE_URL"); g.Context != "webapp" && hostOf(t, g.Name, u) != "postgres" {
 			t.Errorf("service %s: DATABASE_URL %q, want the postgres service", g.Name, u)
 		}
 	}
@@ -262,13 +266,10 @@ func TestComposeRunsTwoWorkshopAPIsBehindTheWebapp(t *testing.T) {
 		if g.Context != "workshop" || g.Relay {
 			continue
 		}
-		n := 1
-		if g.Svc.Deploy != nil && g.Svc.Deploy.Replicas != nil {
-			n = *g.Svc.Deploy.Replicas
+		if g.Svc.Deploy != nil && g.Svc.Deploy.Replicas != nil && *g.Svc.Deploy.Replicas != 1 {
+			t.Errorf("service %s: deploy.replicas %d; run replicas as named services so each is addressable", g.Name, *g.Svc.Deploy.Replicas)
 		}
-		for range n {
-			replicas = append(replicas, g.Name)
-		}
+		replicas = append(replicas, g.Name)
 	}
 	if len(replicas) < 2 {
 		t.Fatalf("workshop API instances %v, want two", replicas)
@@ -278,9 +279,47 @@ func TestComposeRunsTwoWorkshopAPIsBehindTheWebapp(t *testing.T) {
 		t.Fatal("no webapp service")
 	}
 	urls := strings.Split(env(w, "WORKSHOP_URLS"), ",")
-	for _, r := range slices.Compact(replicas) {
+	for _, r := range replicas {
 		if want := "http://" + r + ":5200"; !slices.Contains(urls, want) {
 			t.Errorf("webapp WORKSHOP_URLS %v does not list %s", urls, want)
+		}
+	}
+}
+
+func TestComposeWebappReachesEveryAPI(t *testing.T) {
+	t.Parallel()
+	p := loadCompose(t)
+	w, ok := p.Services["webapp"]
+	if !ok {
+		t.Fatal("no webapp service")
+	}
+	for ctx, port := range specPorts {
+		if ctx == "webapp" {
+			continue
+		}
+		key := strings.ToUpper(ctx) + "_URLS"
+		raw := env(w, key)
+		if raw == "" {
+			t.Errorf("webapp: %s is not set (it would default to 127.0.0.1, inside its own container)", key)
+			continue
+		}
+		for _, u := range strings.Split(raw, ",") {
+			pu, err := url.Parse(u)
+			if err != nil {
+				t.Errorf("webapp %s: %q: %v", key, u, err)
+				continue
+			}
+			s, ok := p.Services[pu.Hostname()]
+			if !ok {
+				t.Errorf("webapp %s lists %s, which is no compose service", key, u)
+				continue
+			}
+			if pu.Port() != strconv.Itoa(port) || env(s, "HTTP_ADDR") != ":"+pu.Port() {
+				t.Errorf("webapp %s lists %s, but %s listens on %s (SYSTEM.md: %d)", key, u, pu.Hostname(), env(s, "HTTP_ADDR"), port)
+			}
+			if _, ok := w.DependsOn[pu.Hostname()]; !ok {
+				t.Errorf("webapp does not wait for %s (depends_on)", pu.Hostname())
+			}
 		}
 	}
 }
