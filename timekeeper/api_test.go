@@ -1,6 +1,8 @@
 package timekeeper_test
 
 import (
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
+
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -124,6 +126,7 @@ func TestConcurrentPostDays(t *testing.T) {
 	h.clock.nextTimer(t) // 2024-05-02 started
 
 	const n = 20
+	client := openapitest.Client(t, "timekeeper")
 	dates := make([]string, n)
 	errs := make([]string, n)
 	start := make(chan struct{})
@@ -135,7 +138,7 @@ func TestConcurrentPostDays(t *testing.T) {
 		}
 		wg.Go(func() {
 			<-start
-			res, err := do(srv, http.MethodPost, "/api/time/days", "")
+			res, err := do(client, srv, http.MethodPost, "/api/time/days", "")
 			switch {
 			case err != nil:
 				errs[i] = err.Error()

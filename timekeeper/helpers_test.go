@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/shared-go/testutil"
@@ -251,7 +252,7 @@ func (r response) json(t testing.TB, v any) {
 // request sends body (nil for none) to the harness's API.
 func (h *harness) request(method, path, body string, headers ...string) response {
 	h.t.Helper()
-	res, err := do(h.srv, method, path, body, headers...)
+	res, err := do(openapitest.Client(h.t, "timekeeper"), h.srv, method, path, body, headers...)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -259,7 +260,8 @@ func (h *harness) request(method, path, body string, headers ...string) response
 }
 
 // do is request without a testing.TB, for use from other goroutines.
-func do(srv *httptest.Server, method, path, body string, headers ...string) (response, error) {
+// client validates every exchange against serviceapis/openapi/timekeeper.yaml.
+func do(client *http.Client, srv *httptest.Server, method, path, body string, headers ...string) (response, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -271,7 +273,7 @@ func do(srv *httptest.Server, method, path, body string, headers ...string) (res
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := srv.Client().Do(req)
+	res, err := client.Do(req)
 	if err != nil {
 		return response{}, err
 	}
