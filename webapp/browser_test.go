@@ -1,0 +1,318 @@
+package webapp_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/pitstop/pitstop/shared-go/testutil"
+)
+
+// chromiumPath is Debian's chromium, or PITSTOP_CHROMIUM.
+func chromiumPath() string {
+	if p := os.Getenv("PITSTOP_CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+// artifactsDir is where the screenshots go: $PITSTOP_ARTIFACTS_DIR/webapp-browser when
+// set (kept), otherwise the test's temporary directory (removed after the test).
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if base := os.Getenv("PITSTOP_ARTIFACTS_DIR"); base != "" {
+		dir = filepath.Join(base, "webapp-browser")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// browser drives one headless chromium tab.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	dir  string
+	shot int
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	path := chromiumPath()
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("browser test skipped: no chromium at %s (apt-get install chromium, or set PITSTOP_CHROMIUM; .ci/run installs it)", path)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], // headless, no first run, no background networking, no sync, ...
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	// The first Run starts the browser, which lives as long as this context: no timeout here.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium %s: %v", path, err)
+	}
+	return &browser{t: t, ctx: ctx, base: base, dir: artifactsDir(t)}
+}
+
+// run performs actions; on failure it saves a screenshot and the page's HTML and fails.
+func (b *browser) run(step string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.screenshot("failure-" + strings.ReplaceAll(step, " ", "-"))
+		hctx, hcancel := context.WithTimeout(b.ctx, 5*time.Second)
+		html, _ := chromedp.Run(hctx, chromedp.OuterHTML("html"))
+		hcancel()
+		b.t.Fatalf("%s: %v\npage:\n%s", step, err, html)
+	}
+}
+
+// screenshot saves the whole page as NN-name.png and logs its path.
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	b.shot++
+	path := filepath.Join(b.dir, fmt.Sprintf("%02d-%s.png", b.shot, name))
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
+}
+
+// into runs a and stores its value in dst.
+func into[T any](a chromedp.Action[T], dst *T) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		v, err := a(ctx, t)
+		if err == nil {
+			*dst = v
+		}
+		return chromedp.Void{}, err
+	}
+}
+
+// attr stores the value of the first sel's attribute name in dst.
+func attr(sel, name string, dst *string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		r, err := chromedp.AttributeValue(sel, name)(ctx, t)
+		*dst = r.Value
+		return chromedp.Void{}, err
+	}
+}
+
+// waitJS polls a JavaScript condition until it is true.
+func waitJS(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))
+}
+
+// eval runs a script whose result does not matter.
+func eval(script string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](script)(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// browserScenario walks the garage's day in a real browser: register a customer,
+// register a vehicle for that owner, schedule a job today 08:00–12:00, see it Planned,
+// finish it 08:00–11:00 with notes, see it Completed; then see the day view update
+// itself when a job is planned and finished elsewhere.
+func browserScenario(t *testing.T, l *liveSystem) {
+	b := newBrowser(t, l.env.srv.URL)
+	u := func(path string) string { return b.base + path }
+
+	// 1. Register a customer.
+	var customerURL, heading string
+	b.run("register customer",
+		chromedp.Navigate(u("/customers/new")),
+		chromedp.WaitVisible("#customer-form"),
+		chromedp.SendKeys("#name", "Ada Browser"),
+		chromedp.SendKeys("#address", "Keizersgracht 1"),
+		chromedp.SendKeys("#postalCode", "1015 CJ"),
+		chromedp.SendKeys("#city", "Amsterdam"),
+		chromedp.SendKeys("#telephoneNumber", "+31 20 555 0101"),
+		chromedp.SendKeys("#emailAddress", "ada@example.com"),
+		chromedp.Click(`#customer-form button[type="submit"]`),
+		chromedp.WaitVisible("#customer"),
+		into(chromedp.Text("h1"), &heading),
+		into(chromedp.Location(), &customerURL),
+	)
+	if heading != "Ada Browser" || !strings.Contains(customerURL, "/customers/") {
+		t.Fatalf("after registering: heading %q at %s", heading, customerURL)
+	}
+	customerID := customerURL[strings.LastIndex(customerURL, "/")+1:]
+	if _, err := uuid.Parse(customerID); err != nil {
+		t.Fatalf("customer page %s", customerURL)
+	}
+	b.screenshot("customer-registered")
+
+	// 2. Register a vehicle for that owner, from the customer's page.
+	var owner, ownerText string
+	b.run("register vehicle",
+		chromedp.Click(`a[href^="/vehicles/new?ownerId="]`),
+		chromedp.WaitVisible("#vehicle-form"),
+		into(chromedp.Value("#ownerId"), &owner),
+		chromedp.SendKeys("#licenseNumber", "AB-123-C"),
+		chromedp.SendKeys("#brand", "Volkswagen"),
+		chromedp.SendKeys("#type", "Golf"),
+		chromedp.Click(`#vehicle-form button[type="submit"]`),
+		chromedp.WaitVisible("#vehicle"),
+		into(chromedp.Text("#owner"), &ownerText),
+	)
+	if owner != customerID || ownerText != "Ada Browser" {
+		t.Fatalf("owner preselected %q (want %s), shown as %q", owner, customerID, ownerText)
+	}
+	b.screenshot("vehicle-registered")
+
+	// 3. Schedule a job today 08:00–12:00. The workshop learns of the vehicle through
+	// events; the planner reloads the form until it is offered.
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		var offered bool
+		b.run("open schedule form",
+			chromedp.Navigate(u("/workshop/schedule")),
+			chromedp.WaitVisible("#job-form"),
+			into(chromedp.Evaluate[bool](`!!document.querySelector('#licenseNumber option[value="AB-123-C"]')`), &offered),
+		)
+		return offered
+	}, "the vehicle was never offered for planning")
+	var date, start, end, option, jobID string
+	b.run("schedule job",
+		into(chromedp.Value(`#job-form input[name="jobId"]`), &jobID),
+		into(chromedp.Value("#date"), &date),
+		into(chromedp.Value("#startTime"), &start),
+		into(chromedp.Value("#endTime"), &end),
+		chromedp.SetValue("#licenseNumber", "AB-123-C"),
+		into(chromedp.TextContent(`#licenseNumber option[value="AB-123-C"]`), &option),
+		chromedp.SetValue("#endTime", "12:00"),
+		chromedp.SendKeys("#description", "Yearly maintenance"),
+	)
+	if date != l.today || start != "08:00" || end != "10:00" || !strings.Contains(option, "Ada Browser") {
+		t.Fatalf("schedule form defaults: date %q start %q end %q, option %q", date, start, end, option)
+	}
+	if _, err := uuid.Parse(jobID); err != nil {
+		t.Fatalf("schedule form job id %q", jobID)
+	}
+	b.screenshot("schedule-form")
+	// The row of this job (the day may hold other jobs).
+	jobRow := "#job-" + jobID
+	var row, status string
+	b.run("see job planned",
+		chromedp.Click(`#job-form button[type="submit"]`),
+		chromedp.WaitVisible(jobRow),
+		attr(jobRow, "data-status", &status),
+		into(chromedp.Text(jobRow), &row),
+	)
+	if status != "Planned" || !strings.Contains(row, "08:00–12:00") || !strings.Contains(row, "AB-123-C") ||
+		!strings.Contains(row, "Yearly maintenance") || !strings.Contains(row, "Ada Browser") {
+		t.Fatalf("planned job row: status %q, %q", status, row)
+	}
+	b.screenshot("job-planned")
+
+	// A second job for the same vehicle in an overlapping slot: the rule, in words.
+	var rejection string
+	b.run("overlapping job rejected",
+		chromedp.Navigate(u("/workshop/schedule")),
+		chromedp.WaitVisible("#job-form"),
+		chromedp.SetValue("#licenseNumber", "AB-123-C"),
+		chromedp.SetValue("#startTime", "09:00"),
+		chromedp.SendKeys("#description", "Overlapping job"),
+		chromedp.Click(`#job-form button[type="submit"]`),
+		chromedp.WaitVisible("#job-form .alert-error"),
+		into(chromedp.Text("#job-form .alert-error"), &rejection),
+	)
+	if rejection != "Only 1 maintenance job can be executed on a vehicle during a certain time-slot." {
+		t.Fatalf("overlap shown as %q", rejection)
+	}
+	b.screenshot("overlap-rejected")
+	b.run("back to the day", chromedp.Navigate(u("/workshop/"+l.today)), chromedp.WaitVisible(jobRow))
+
+	// 4. Finish it 08:00–11:00 with notes.
+	var actualStart, actualEnd string
+	b.run("finish job",
+		chromedp.Click(jobRow+" a.finish"),
+		chromedp.WaitVisible("#finish-form"),
+		into(chromedp.Value("#actualStartTime"), &actualStart),
+		into(chromedp.Value("#actualEndTime"), &actualEnd),
+		chromedp.SetValue("#actualEndTime", "11:00"),
+		chromedp.SendKeys("#notes", "Replaced oil and filters; brakes fine."),
+	)
+	if actualStart != "08:00" || actualEnd != "12:00" {
+		t.Fatalf("finish form prefilled %q–%q, want the planned 08:00–12:00", actualStart, actualEnd)
+	}
+	b.screenshot("finish-form")
+	var class string
+	b.run("see job completed",
+		chromedp.Click(`#finish-form button[type="submit"]`),
+		chromedp.WaitVisible(jobRow),
+		attr(jobRow, "data-status", &status),
+		attr(jobRow, "class", &class),
+		into(chromedp.Text(jobRow), &row),
+	)
+	if status != "Completed" || !strings.Contains(class, "completed") || !strings.Contains(row, "done 08:00–11:00") {
+		t.Fatalf("finished job row: status %q class %q, %q", status, class, row)
+	}
+	b.screenshot("job-completed")
+
+	// 5. Live: a job planned and finished elsewhere appears on the open page, without
+	// the page being reloaded (a marker set on this page survives).
+	b.run("wait for live updates",
+		waitJS(`document.body.dataset.live === "on"`),
+		eval(`window.pitstopMarker = "still here"; true`),
+	)
+	otherID := uuid.NewString()
+	at := func(hhmm string) string {
+		tm, err := time.ParseInLocation("2006-01-02 15:04", l.today+" "+hhmm, time.Local)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm.Format(time.RFC3339)
+	}
+	plan := map[string]any{"jobId": otherID, "startTime": at("13:00"), "endTime": at("14:00"), "description": "Planned elsewhere",
+		"customer": map[string]string{"customerId": customerID, "name": "Ada Browser", "telephoneNumber": "+31 20 555 0101"},
+		"vehicle":  map[string]string{"licenseNumber": "AB-123-C", "brand": "Volkswagen", "type": "Golf"}}
+	if s := l.api(t, http.MethodPost, "/api/workshopplanning/"+l.today+"/jobs", plan, nil); s != http.StatusCreated {
+		t.Fatalf("plan through the gateway: %d", s)
+	}
+	b.run("see job planned elsewhere",
+		waitJS(`!!document.querySelector('#job-`+otherID+`[data-status="Planned"]')`),
+	)
+	fin := map[string]string{"actualStartTime": at("13:00"), "actualEndTime": at("13:30"), "notes": "done elsewhere"}
+	if s := l.api(t, http.MethodPut, "/api/workshopplanning/"+l.today+"/jobs/"+otherID+"/finish", fin, nil); s != http.StatusOK {
+		t.Fatalf("finish through the gateway: %d", s)
+	}
+	var marker string
+	b.run("see job finished elsewhere",
+		waitJS(`!!document.querySelector('#job-`+otherID+`[data-status="Completed"]')`),
+		into(chromedp.Evaluate[string](`window.pitstopMarker || ""`), &marker),
+	)
+	if marker != "still here" {
+		t.Fatal("the page was reloaded instead of updating its job list")
+	}
+	b.screenshot("live-updates")
+}
