@@ -11,6 +11,8 @@
 //	PITSTOP_NATS_PORT  port of the in-process JetStream (default 4223)
 //	PITSTOP_DATA_DIR  state directory (default .pitstop-data)
 //	PITSTOP_HOST   listen host (default 127.0.0.1)
+//	SMTP_URL       smtp://host:port of a mail server (e.g. MailDev); default: .eml files in PITSTOP_DATA_DIR/mail
+//	TIMEKEEPER_TIME_ZONE  the garage's time zone (default Europe/Amsterdam)
 //	LOG_LEVEL, LOG_FORMAT  as for every service
 package main
 
@@ -22,11 +24,14 @@ import (
 	"path/filepath"
 	"syscall"
 	"text/tabwriter"
+	"time"
+	_ "time/tzdata" // the time zone database, for hosts and images without one
 
 	"github.com/pitstop/pitstop/cmd/pitstop/embeddedpg"
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
 	"github.com/pitstop/pitstop/shared-go/config"
 	"github.com/pitstop/pitstop/shared-go/logging"
+	"github.com/pitstop/pitstop/shared-go/mail"
 )
 
 type cfg struct {
@@ -36,6 +41,8 @@ type cfg struct {
 	DataDir     string `env:"PITSTOP_DATA_DIR" envDefault:".pitstop-data"`
 	Host        string `env:"PITSTOP_HOST" envDefault:"127.0.0.1"`
 	NATSPort    int    `env:"PITSTOP_NATS_PORT" envDefault:"4223"`
+	TimeZone    string `env:"TIMEKEEPER_TIME_ZONE" envDefault:"Europe/Amsterdam"`
+	SMTPURL     string `env:"SMTP_URL"`
 	config.Log
 }
 
@@ -76,8 +83,19 @@ func run() int {
 		log.Error("database", "err", err, "hint", "start PostgreSQL or set DATABASE_URL")
 		return 1
 	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil || c.TimeZone == "" {
+		log.Error("TIMEKEEPER_TIME_ZONE must name an IANA time zone", "value", c.TimeZone, "err", err)
+		return 2
+	}
+	mailDir := filepath.Join(c.DataDir, "mail")
+	sender, err := mail.SenderFor(c.SMTPURL, mailDir)
+	if err != nil {
+		log.Error("mail", "err", err)
+		return 2
+	}
 	sys, err := system.Start(ctx, system.Options{DatabaseURL: c.DatabaseURL, NATSURL: c.NATSURL,
-		DataDir: c.DataDir, Host: c.Host, NATSPort: c.NATSPort, Logger: log})
+		DataDir: c.DataDir, Host: c.Host, NATSPort: c.NATSPort, Logger: log, Mail: sender, TimeZone: loc})
 	if err != nil {
 		log.Error("start-up failed", "err", err)
 		return 1
@@ -88,7 +106,12 @@ func run() int {
 		fmt.Fprintf(tw, "%s\t%s\t%s/metrics\n", e.Name, e.URL, e.URL)
 	}
 	fmt.Fprintf(tw, "nats\t%s\t\n", sys.NATSURL)
-	fmt.Fprintf(tw, "postgres\t%s\t\n\n", c.DatabaseURL)
+	fmt.Fprintf(tw, "postgres\t%s\t\n", c.DatabaseURL)
+	if c.SMTPURL != "" {
+		fmt.Fprintf(tw, "mail\t%s\t\n\n", c.SMTPURL)
+	} else {
+		fmt.Fprintf(tw, "mail\t%s\t(.eml files)\n\n", mailDir)
+	}
 	_ = tw.Flush()
 	if err := sys.Wait(); err != nil {
 		log.Error("pitstop stopped with an error", "err", err)

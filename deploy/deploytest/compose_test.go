@@ -137,9 +137,9 @@ func TestComposePortsMatchSystemSpec(t *testing.T) {
 		}
 	}
 	// Every context and relay is reachable on its documented host port, exactly once.
-	for _, c := range system.Contexts() {
+	for _, c := range system.Contexts(system.ContextOptions{}) {
 		if specPorts[c.Name] != c.Port {
-			t.Errorf("system.Contexts() runs %s on %d, SYSTEM.md says %d", c.Name, c.Port, specPorts[c.Name])
+			t.Errorf("system.Contexts(system.ContextOptions{}) runs %s on %d, SYSTEM.md says %d", c.Name, c.Port, specPorts[c.Name])
 		}
 		keys := []string{c.Name}
 		if c.Publishes {
@@ -189,7 +189,7 @@ func TestComposeRelaysListenOnServicePortPlusOne(t *testing.T) {
 		}
 	}
 	// Every context that publishes has its relay in compose.
-	for _, c := range system.Contexts() {
+	for _, c := range system.Contexts(system.ContextOptions{}) {
 		if !c.Publishes {
 			continue
 		}

@@ -70,3 +70,11 @@ func Load[T any](defaults T) (T, error) {
 	}
 	return cfg, nil
 }
+
+// Mail says where e-mail goes: an SMTP server, or .eml files in a directory.
+type Mail struct {
+	// SMTPURL is smtp://[user:pass@]host:port (smtps:// for implicit TLS); empty
+	// writes each mail as an .eml file to MailDir instead.
+	SMTPURL string `env:"SMTP_URL"`
+	MailDir string `env:"MAIL_DIR" envDefault:".pitstop-data/mail"`
+}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/mail"
 	"github.com/pitstop/pitstop/shared-go/outbox"
 	"github.com/pitstop/pitstop/shared-go/postgres"
 )
@@ -55,7 +56,13 @@ type Options struct {
 	FreePorts bool
 	// PollInterval is the relays' polling fallback (default 500ms).
 	PollInterval time.Duration
-	// Contexts to run (default Contexts()).
+	// Mail delivers e-mail; nil writes .eml files to DataDir/mail.
+	Mail mail.Sender
+	// MailPoll is the mail dispatchers' polling fallback (zero: the mail default).
+	MailPoll time.Duration
+	// TimeZone is the garage's (nil: timekeeper's default, Europe/Amsterdam).
+	TimeZone *time.Location
+	// Contexts to run (default Contexts(...) from the options above).
 	Contexts []Context
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
@@ -97,11 +104,14 @@ func Start(ctx context.Context, o Options) (*System, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.Contexts == nil {
-		o.Contexts = Contexts()
-	}
 	if o.DataDir == "" {
 		o.DataDir = ".pitstop-data"
+	}
+	if o.Mail == nil {
+		o.Mail = mail.NewFileSender(filepath.Join(o.DataDir, "mail"))
+	}
+	if o.Contexts == nil {
+		o.Contexts = Contexts(ContextOptions{Mail: o.Mail, MailPoll: o.MailPoll, TimeZone: o.TimeZone})
 	}
 	s := &System{urls: map[string]string{}}
 	ok := false

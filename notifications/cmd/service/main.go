@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 
@@ -20,31 +19,13 @@ import (
 	"github.com/pitstop/pitstop/shared-go/mail"
 )
 
-// mailConfig is the notifications service's own configuration, parsed once here.
-type mailConfig struct {
-	SMTPURL string `env:"SMTP_URL"`
-	MailDir string `env:"MAIL_DIR" envDefault:".pitstop-data/mail"`
-}
-
-// sender builds the mail sender the configuration asks for.
-func (c mailConfig) sender() (mail.Sender, error) {
-	if c.SMTPURL == "" {
-		return mail.NewFileSender(c.MailDir), nil
-	}
-	smtp, err := mail.ParseSMTPURL(c.SMTPURL)
-	if err != nil {
-		return nil, fmt.Errorf("SMTP_URL: %w", err)
-	}
-	return mail.NewSMTPSender(smtp), nil
-}
-
 func main() {
-	cfg, err := config.Load(mailConfig{})
+	cfg, err := config.Load(config.Mail{})
 	if err != nil {
 		slog.Error("start-up failed", "service", "notifications", "err", err)
 		os.Exit(1)
 	}
-	sender, err := cfg.sender()
+	sender, err := mail.SenderFor(cfg.SMTPURL, cfg.MailDir)
 	if err != nil {
 		slog.Error("start-up failed", "service", "notifications", "err", err)
 		os.Exit(1)

@@ -6,7 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Triggers of a business day start, the label of pitstop_timekeeper_days_started_total.
+// Triggers of a business day start, the label of pitstop_timekeeper_day_has_passed_total.
 const (
 	triggerScheduler = "scheduler"
 	triggerAPI       = "api"
@@ -25,7 +25,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		daysStarted: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pitstop_timekeeper_days_started_total",
+			Name: "pitstop_timekeeper_day_has_passed_total",
 			Help: "Business days started by this process, by trigger (scheduler: start-up or midnight; api: POST /api/time/days).",
 		}, []string{"trigger"}),
 		schedulerFailed: prometheus.NewCounter(prometheus.CounterOpts{

@@ -183,7 +183,7 @@ func TestSchedulerRetriesWithBackOff(t *testing.T) {
 	if n := counter(t, reg, "pitstop_timekeeper_scheduler_failures_total"); n != 7 {
 		t.Errorf("failures counted %v, want 7", n)
 	}
-	if n := counter(t, reg, "pitstop_timekeeper_days_started_total"); n != 1 {
+	if n := counter(t, reg, "pitstop_timekeeper_day_has_passed_total"); n != 1 {
 		t.Errorf("days started counted %v, want 1", n)
 	}
 
