@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -157,5 +158,39 @@ func TestLiveFeedWaitsForJetStream(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
+	}
+}
+
+func TestEventStreamOutlivesTheServersWriteTimeout(t *testing.T) {
+	t.Parallel()
+	ns := testutil.StartNATS(t)
+	_, js := ns.Connect(t)
+	if err := messaging.EnsureStreams(context.Background(), js); err != nil {
+		t.Fatal(err)
+	}
+	e := start(t, func(o *webapp.Options) { o.JetStream = js })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	for _, w := range e.app.Workers() {
+		go func() { _ = w(ctx) }()
+	}
+	<-e.app.LiveReady()
+	// A server with a write timeout, as httpx.Serve has (30s there, for pages).
+	const writeTimeout = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: e.app.Handler(64 << 10), WriteTimeout: writeTimeout}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	s := openStream(t, context.Background(), "http://"+ln.Addr().String()+"/workshop/"+today+"/events")
+	// The passage of time is the behaviour under test: the stream must still deliver
+	// after the write deadline a page would have had.
+	<-time.After(4 * writeTimeout)
+	publish(t, js, workshopevents.MaintenanceJobPlanned{PlanningDate: today, JobID: "j1"})
+	if got := s.next(t); !strings.Contains(got, "MaintenanceJobPlanned") {
+		t.Fatalf("after the write timeout the stream gave %q", got)
 	}
 }

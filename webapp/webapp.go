@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -26,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/webapp/internal/apiclient"
@@ -93,7 +95,12 @@ type WebApp struct {
 	feed  *live.Feed
 	log   *slog.Logger
 	reg   *prometheus.Registry
+
+	handlerOnce sync.Once
+	handler     http.Handler
 }
+
+var _ app.Module = (*WebApp)(nil)
 
 // New builds the webapp; it contacts nothing yet (the services may start later).
 func New(_ context.Context, o Options) (*WebApp, error) {
@@ -162,13 +169,17 @@ func (a *WebApp) LiveReady() <-chan struct{} {
 }
 
 // Handler is the webapp's complete HTTP handler: Pitstop's router (request ids, body
-// limit, RED metrics on the Registry, /healthz, /readyz, /metrics) with Routes.
-// /readyz checks nothing external: the webapp serves (and shows "offline" pages)
-// whatever the services' state.
+// limit maxBody, RED metrics on the Registry, /healthz, /readyz, /metrics) with
+// Routes. /readyz checks nothing external: the webapp serves (and shows "offline"
+// pages) whatever the services' state. The handler is built once; later calls return
+// it again (the metrics can be registered only once).
 func (a *WebApp) Handler(maxBody int64) http.Handler {
-	r := httpx.NewRouter(httpx.RouterOptions{Logger: a.log, Registry: a.reg, Service: Name, MaxBodyBytes: maxBody})
-	a.Routes(r)
-	return r
+	a.handlerOnce.Do(func() {
+		r := httpx.NewRouter(httpx.RouterOptions{Logger: a.log, Registry: a.reg, Service: Name, MaxBodyBytes: maxBody})
+		a.Routes(r)
+		a.handler = r
+	})
+	return a.handler
 }
 
 // Run serves the webapp on cfg.Addr and runs its workers until ctx is cancelled or

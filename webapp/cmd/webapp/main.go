@@ -100,7 +100,7 @@ func run() int {
 		return 1
 	}
 	for name, urls := range o.Upstreams {
-		log.Info("upstream", "service", name, "instances", urls)
+		log.Info("upstream", "upstream", name, "instances", urls)
 	}
 	if err := wa.Run(ctx, app.HTTPConfig(c.HTTP, webapp.DefaultAddr)); err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("webapp failed", "err", err)

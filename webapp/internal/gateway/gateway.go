@@ -103,7 +103,7 @@ func New(c Config) (*Gateway, error) {
 		names[s] = true
 	}
 	for name := range names {
-		u, err := newUpstream(name, c.Upstreams[name], c.Transport, c.Cooldown, m)
+		u, err := newUpstream(name, c.Upstreams[name], c.Transport, c.Cooldown, m, c.Log)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +168,7 @@ func (g *Gateway) proxy(u *Upstream) http.Handler {
 					Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 					Detail: fmt.Sprintf("The %s service is offline; try again soon.", u.name)})
 			default:
-				g.log.WarnContext(r.Context(), "gateway: upstream failed", "service", u.name, "err", err,
+				g.log.WarnContext(r.Context(), "gateway: upstream failed", "upstream", u.name, "err", err,
 					"request_id", middleware.GetReqID(r.Context()))
 				problem.Write(w, r, problem.Problem{Type: "https://pitstop.example/problems/bad-gateway",
 					Title: "Bad gateway", Status: http.StatusBadGateway,

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -46,12 +47,16 @@ func (i *Instance) URL() string { return i.base.String() }
 
 func (i *Instance) up(now time.Time) bool { return now.UnixNano() >= i.downUntil.Load() }
 
-func (i *Instance) markDown(until time.Time, reason string) {
-	i.downUntil.Store(until.UnixNano())
+// markDown skips the instance until until; it reports whether it was up before.
+func (i *Instance) markDown(now, until time.Time, reason string) (wasUp bool) {
 	i.lastError.Store(&reason)
+	return now.UnixNano() >= i.downUntil.Swap(until.UnixNano())
 }
 
-func (i *Instance) markUp() { i.downUntil.Store(0) }
+// markUp puts the instance back in rotation; it reports whether it was down before.
+func (i *Instance) markUp(now time.Time) (wasDown bool) {
+	return now.UnixNano() < i.downUntil.Swap(0)
+}
 
 // InstanceStatus is an instance's health as the balancer sees it.
 type InstanceStatus struct {
@@ -69,11 +74,13 @@ type Upstream struct {
 	transport http.RoundTripper
 	cooldown  time.Duration
 	metrics   *metrics
+	log       *slog.Logger
 	now       func() time.Time
 }
 
-func newUpstream(name string, baseURLs []string, transport http.RoundTripper, cooldown time.Duration, m *metrics) (*Upstream, error) {
-	u := &Upstream{name: name, transport: transport, cooldown: cooldown, metrics: m, now: time.Now}
+func newUpstream(name string, baseURLs []string, transport http.RoundTripper, cooldown time.Duration, m *metrics,
+	log *slog.Logger) (*Upstream, error) {
+	u := &Upstream{name: name, transport: transport, cooldown: cooldown, metrics: m, log: log, now: time.Now}
 	for _, s := range baseURLs {
 		s = strings.TrimSpace(s)
 		if s == "" {
@@ -161,8 +168,7 @@ func (u *Upstream) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		u.metrics.requests.WithLabelValues(u.name, in.URL(), "error").Inc()
-		in.markDown(u.now().Add(u.cooldown), err.Error())
-		u.metrics.setUp(u.name, in.URL(), false)
+		u.down(in, u.cooldown, err.Error())
 		lastErr = err
 		if !retryable(req, err) {
 			return nil, fmt.Errorf("%s %s: %w", u.name, in.URL(), err)
@@ -240,6 +246,15 @@ func neverSent(err error) bool {
 	return errors.As(err, &opErr) && opErr.Op == "dial"
 }
 
+// down takes in out of rotation for d, logging the transition.
+func (u *Upstream) down(in *Instance, d time.Duration, reason string) {
+	now := u.now()
+	if in.markDown(now, now.Add(d), reason) {
+		u.log.Warn("gateway: instance down, skipping it", "upstream", u.name, "instance", in.URL(), "reason", reason)
+	}
+	u.metrics.setUp(u.name, in.URL(), false)
+}
+
 // check probes every instance's /readyz once, concurrently, and marks it up or down.
 func (u *Upstream) check(ctx context.Context, client *http.Client, interval time.Duration) {
 	done := make(chan struct{}, len(u.instances))
@@ -252,11 +267,12 @@ func (u *Upstream) check(ctx context.Context, client *http.Client, interval time
 			}
 			if err != nil {
 				// Down until a later check succeeds; the mark outlives a missed check.
-				in.markDown(u.now().Add(3*interval), err.Error())
-				u.metrics.setUp(u.name, in.URL(), false)
+				u.down(in, 3*interval, "health check: "+err.Error())
 				return
 			}
-			in.markUp()
+			if in.markUp(u.now()) {
+				u.log.Info("gateway: instance up again", "upstream", u.name, "instance", in.URL())
+			}
 			u.metrics.setUp(u.name, in.URL(), true)
 		}()
 	}

@@ -178,14 +178,14 @@ func (h *Handlers) fail(w http.ResponseWriter, r *http.Request, nav, service, wh
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		return // the browser went away
 	case errors.Is(err, apiclient.ErrUnavailable):
-		h.Log.WarnContext(r.Context(), "service unavailable", "service", service, "err", err,
+		h.Log.WarnContext(r.Context(), "service unavailable", "upstream", service, "err", err,
 			"request_id", middleware.GetReqID(r.Context()))
 		h.offline(w, r, nav, service)
 	case apiclient.IsStatus(err, http.StatusNotFound):
 		h.render(w, r, http.StatusNotFound, "error.html", errorData{Layout: Layout{Title: capitalize(what) + " not found", Nav: nav},
 			Status: http.StatusNotFound, Message: "There is no such " + what + "."})
 	default:
-		h.Log.ErrorContext(r.Context(), "page failed", "service", service, "err", err,
+		h.Log.ErrorContext(r.Context(), "page failed", "upstream", service, "err", err,
 			"request_id", middleware.GetReqID(r.Context()))
 		h.render(w, r, http.StatusInternalServerError, "error.html", errorData{Layout: Layout{Title: "Something went wrong", Nav: nav},
 			Status: http.StatusInternalServerError, Message: "Something went wrong; it has been logged. Try again."})
@@ -200,12 +200,12 @@ func (h *Handlers) formFailed(r *http.Request, f *Form, service string, err erro
 		return status
 	}
 	if errors.Is(err, apiclient.ErrUnavailable) {
-		h.Log.WarnContext(r.Context(), "service unavailable", "service", service, "err", err,
+		h.Log.WarnContext(r.Context(), "service unavailable", "upstream", service, "err", err,
 			"request_id", middleware.GetReqID(r.Context()))
 		f.FailGeneral(offlineMessage(service) + " Nothing was saved.")
 		return http.StatusServiceUnavailable
 	}
-	h.Log.ErrorContext(r.Context(), "form submit failed", "service", service, "err", err,
+	h.Log.ErrorContext(r.Context(), "form submit failed", "upstream", service, "err", err,
 		"request_id", middleware.GetReqID(r.Context()))
 	f.FailGeneral("Something went wrong; it has been logged. Try again.")
 	return http.StatusInternalServerError
