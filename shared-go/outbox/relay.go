@@ -187,15 +187,21 @@ func (r *Relay) electAndLead(ctx context.Context) error {
 
 func (r *Relay) lead(ctx context.Context, lockConn *pgx.Conn) error {
 	backoff := time.Duration(0)
+	var checked time.Time
 	for {
 		// Drain everything that is ready.
 		for {
-			// Confirm leadership: the lock lives as long as this connection.
-			if _, err := lockConn.Exec(ctx, `SELECT 1`); err != nil {
-				if ctx.Err() != nil {
-					return nil
+			// Confirm leadership (the lock lives as long as this connection) at least
+			// once a second during a long drain; a lost lock can only cause duplicates
+			// until then, which the duplicate window and the inboxes absorb.
+			if time.Since(checked) > time.Second {
+				if _, err := lockConn.Exec(ctx, `SELECT 1`); err != nil {
+					if ctx.Err() != nil {
+						return nil
+					}
+					return fmt.Errorf("leader connection: %w", err)
 				}
-				return fmt.Errorf("leader connection: %w", err)
+				checked = time.Now()
 			}
 			n, outage, err := r.relayBatch(ctx)
 			if err != nil {
@@ -248,8 +254,15 @@ type row struct {
 // relayBatch publishes one batch. It returns how many rows it read and whether the
 // broker looked unreachable (every publish failed with a connection-level error).
 func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
-	rows, err := r.pool.Query(ctx, `SELECT id, event_id, event_type, source, subject, occurred_at, payload, created_at
-		FROM outbox WHERE available_at <= now() ORDER BY id LIMIT $1`, r.cfg.BatchSize)
+	// A row whose publish has failed holds back the later rows of its aggregate (same
+	// subject) until it is published or dead-lettered, so that per-aggregate order
+	// survives a failed publish; rows of other aggregates flow past it.
+	rows, err := r.pool.Query(ctx, `SELECT o.id, o.event_id, o.event_type, o.source, o.subject, o.occurred_at, o.payload, o.created_at
+		FROM outbox o
+		WHERE o.available_at <= now()
+		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.attempts > 0 AND o.subject <> ''
+		                  AND e.subject = o.subject AND e.id < o.id)
+		ORDER BY o.id LIMIT $1`, r.cfg.BatchSize)
 	if err != nil {
 		return 0, false, fmt.Errorf("claim: %w", err)
 	}
@@ -266,20 +279,27 @@ func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 	}
 
 	type pending struct {
-		row row
-		fut jetstream.PubAckFuture
-		err error
+		row     row
+		fut     jetstream.PubAckFuture
+		err     error
+		skipped bool
 	}
 	ps := make([]pending, len(batch))
 	maxPayload := r.nc.MaxPayload()
 	var poison []failure
+	heldBack := map[string]bool{} // aggregates with a poison row earlier in this batch
 	for i, x := range batch {
 		ps[i].row = x
+		if x.subject != "" && heldBack[x.subject] {
+			ps[i].skipped = true // stays in the outbox, published after the poison row is gone
+			continue
+		}
 		env := events.Envelope{ID: x.eventID, Type: x.typ, Source: x.source, Subject: x.subject, Time: x.occurred, Data: x.payload}
 		msg := env.Msg()
 		if maxPayload > 0 && int64(len(msg.Data)) > maxPayload {
 			ps[i].err = fmt.Errorf("payload of %d bytes exceeds the broker's max payload %d", len(msg.Data), maxPayload)
 			poison = append(poison, failure{id: x.id, err: ps[i].err, permanent: true})
+			heldBack[x.subject] = true
 			continue
 		}
 		ps[i].fut, ps[i].err = r.js.PublishMsgAsync(msg)
@@ -291,6 +311,9 @@ func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 	defer timeout.Stop()
 	for i := range ps {
 		p := &ps[i]
+		if p.skipped {
+			continue
+		}
 		if p.fut == nil {
 			if p.err != nil && !containsID(poison, p.row.id) {
 				failures = append(failures, failure{id: p.row.id, err: p.err})

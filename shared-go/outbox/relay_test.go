@@ -438,3 +438,49 @@ func mustCounter(t *testing.T, reg *prometheus.Registry, name string) prometheus
 	t.Fatalf("metric %s not found", name)
 	return nil
 }
+
+// A row being retried holds back the later rows of its own aggregate (per-aggregate
+// order) but not the rows of other aggregates.
+func TestRelayRetryingRowHoldsBackItsAggregateOnly(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	// The first event of aggregate "held" cannot be routed (no stream captures it).
+	if _, err := e.pool.Exec(ctx, `INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload)
+		VALUES (gen_random_uuid(), 'unrouted.Nowhere', 'pitstop/relaytest', 'held', now(), '{}')`); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	start(t, e.relay(outbox.RelayConfig{MaxAttempts: 1000}, reg))
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return promtest.ToFloat64(mustCounter(t, reg, "pitstop_outbox_publish_failures_total")) >= 1
+	}, "the stuck row failed once")
+	failures := promtest.ToFloat64(mustCounter(t, reg, "pitstop_outbox_publish_failures_total"))
+	heldLater := e.insert(2, "held")
+	other := e.insert(2, "other")
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 2 }, "the other aggregate flows")
+	// Let the relay retry the stuck row a few times, then check the held rows waited.
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return promtest.ToFloat64(mustCounter(t, reg, "pitstop_outbox_publish_failures_total")) >= failures+3
+	}, "stuck row retried while the others were there")
+	seen := idsOf(e.streamIDs())
+	for _, id := range other {
+		if seen[id] != 1 {
+			t.Fatalf("other aggregate's event %s published %d times", id, seen[id])
+		}
+	}
+	for _, id := range heldLater {
+		if seen[id] != 0 {
+			t.Fatalf("event %s overtook the earlier, unpublished event of its aggregate", id)
+		}
+	}
+	// An operator removes the stuck row: the held events follow, in order.
+	if _, err := e.pool.Exec(ctx, `DELETE FROM outbox WHERE event_type = 'unrouted.Nowhere'`); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 4 }, "held events published")
+	msgs := e.streamIDs()
+	if msgs[2].Headers().Get(events.HeaderID) != heldLater[0] || msgs[3].Headers().Get(events.HeaderID) != heldLater[1] {
+		t.Fatal("held events published out of order")
+	}
+}
