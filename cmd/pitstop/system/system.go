@@ -25,6 +25,7 @@ import (
 	"github.com/pitstop/pitstop/shared-go/mail"
 	"github.com/pitstop/pitstop/shared-go/outbox"
 	"github.com/pitstop/pitstop/shared-go/postgres"
+	"github.com/pitstop/pitstop/webapp"
 )
 
 // Context describes one bounded context to run.
@@ -62,6 +63,8 @@ type Options struct {
 	MailPoll time.Duration
 	// TimeZone is the garage's (nil: timekeeper's default, Europe/Amsterdam).
 	TimeZone *time.Location
+	// NoWebApp leaves out the web front-end and API gateway.
+	NoWebApp bool
 	// Contexts to run (default Contexts(...) from the options above).
 	Contexts []Context
 	// Logger (default slog.Default()).
@@ -176,8 +179,48 @@ func Start(ctx context.Context, o Options) (*System, error) {
 			g.Go(func() error { return runRelay(gctx, rname, rd, rln, rc) })
 		}
 	}
+	if !o.NoWebApp {
+		if err := s.startWebApp(ctx, gctx, g, o); err != nil {
+			return nil, err
+		}
+	}
 	ok = true
 	return s, nil
+}
+
+// startWebApp serves the web front-end and API gateway (port 7005) in front of the
+// contexts, each as one upstream instance.
+func (s *System) startWebApp(ctx, gctx context.Context, g *errgroup.Group, o Options) error {
+	log := o.Logger.With("service", webapp.Name)
+	nc, js, err := app.ConnectNATS(ctx, s.NATSURL, "pitstop-webapp", log)
+	if err != nil {
+		return fmt.Errorf("webapp: %w", err)
+	}
+	s.closer = append(s.closer, nc.Close)
+	upstreams := map[string][]string{}
+	for _, c := range o.Contexts { // context names are the webapp's service names
+		upstreams[c.Name] = []string{s.urls[c.Name]}
+	}
+	loc := o.TimeZone
+	if loc == nil {
+		loc = time.Local
+	}
+	wa, err := webapp.New(ctx, webapp.Options{Upstreams: upstreams, JetStream: js, Log: log,
+		Registry: app.NewRegistry(), Location: loc})
+	if err != nil {
+		return fmt.Errorf("webapp: %w", err)
+	}
+	ln, err := s.listen(o, webapp.Name, 7005)
+	if err != nil {
+		return err
+	}
+	cfg := httpx.DefaultConfig("")
+	h := wa.Handler(cfg.MaxBodyBytes)
+	g.Go(func() error { return httpx.ServeListener(gctx, cfg, ln, h, log) })
+	for _, w := range wa.Workers() {
+		g.Go(func() error { return w(gctx) })
+	}
+	return nil
 }
 
 func (s *System) listen(o Options, name string, port int) (net.Listener, error) {
