@@ -18,6 +18,7 @@ import (
 
 	"github.com/pitstop/pitstop/invoicing"
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
 	"github.com/pitstop/pitstop/serviceapis/workshopevents"
 	"github.com/pitstop/pitstop/shared-go/app"
@@ -260,7 +261,7 @@ type response struct {
 
 func (e *env) get(path string) response {
 	e.t.Helper()
-	res, err := http.Get(e.srv.URL + path)
+	res, err := openapitest.Client(e.t, "invoicing").Get(e.srv.URL + path)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 )
 
 // TestListReminders: GET /api/reminders lists the reminders in creation order with
@@ -144,7 +146,7 @@ func TestListRemindersRejectsBadParameters(t *testing.T) {
 		t.Errorf("injection attempt listed %d reminders", len(l.Items))
 	}
 	// Other methods are 405 problem documents.
-	res, err := h.srv.Client().Post(h.srv.URL+"/api/reminders", "application/json", strings.NewReader("{}"))
+	res, err := openapitest.Client(t, "notifications").Post(h.srv.URL+"/api/reminders", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 )
 
 // FuzzListRemindersQuery sends arbitrary query strings to GET /api/reminders on the
@@ -21,14 +23,14 @@ func FuzzListRemindersQuery(f *testing.F) {
 		f.Add(q)
 	}
 	h := newHarness(f)
-	client := h.srv.Client()
 	f.Fuzz(func(t *testing.T, query string) {
 		u, err := url.Parse(h.srv.URL + "/api/reminders")
 		if err != nil {
 			t.Fatal(err)
 		}
 		u.RawQuery = query
-		res, err := client.Get(u.String())
+		// Every answer must also match the OpenAPI document (reported on t).
+		res, err := openapitest.Client(t, "notifications").Get(u.String())
 		if err != nil {
 			return // Not a request net/http will send.
 		}

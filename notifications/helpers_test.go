@@ -20,6 +20,7 @@ import (
 
 	"github.com/pitstop/pitstop/notifications"
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
 	"github.com/pitstop/pitstop/serviceapis/workshopevents"
 	"github.com/pitstop/pitstop/shared-go/app"
@@ -291,7 +292,7 @@ func (r response) json(t testing.TB, v any) {
 
 func (h *harness) get(path string) response {
 	h.t.Helper()
-	res, err := h.srv.Client().Get(h.srv.URL + path)
+	res, err := openapitest.Client(h.t, "notifications").Get(h.srv.URL + path)
 	if err != nil {
 		h.t.Fatalf("GET %s: %v", path, err)
 	}
