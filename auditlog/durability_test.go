@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/auditlog"
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/messaging"
@@ -49,7 +50,7 @@ func TestConsumerIsDurableAcrossRestarts(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv := httptest.NewServer(app.Handler("auditlog", deps, maxBody, m))
-		res, err := srv.Client().Get(srv.URL + "/readyz")
+		res, err := openapitest.Client(t, "auditlog").Get(srv.URL + "/readyz")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package auditlog_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/problem"
 )
@@ -54,10 +56,29 @@ func FuzzListQuery(f *testing.F) {
 	h.waitFor(evs...)
 
 	f.Fuzz(func(t *testing.T, rawQuery string) {
+		// In process (an arbitrary raw query need not survive the wire), through the
+		// transport that validates each exchange against the OpenAPI document.
+		api := openapitest.Transport(t, "auditlog", inProcess{h.handler})
+		serve := func(req *http.Request) *httptest.ResponseRecorder {
+			t.Helper()
+			res, err := api.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			rec := httptest.NewRecorder()
+			for k, v := range res.Header {
+				rec.Header()[k] = v
+			}
+			rec.Code = res.StatusCode
+			if _, err := io.Copy(rec.Body, res.Body); err != nil {
+				t.Fatal(err)
+			}
+			return rec
+		}
 		req := httptest.NewRequest(http.MethodGet, "/api/auditlog", nil)
 		req.URL.RawQuery = rawQuery
-		rec := httptest.NewRecorder()
-		h.handler.ServeHTTP(rec, req)
+		rec := serve(req)
 		switch rec.Code {
 		case http.StatusOK:
 			var page listJSON
@@ -85,8 +106,7 @@ func FuzzListQuery(f *testing.F) {
 			if page.Next != nil {
 				q.Set("cursor", *page.Next)
 				next := httptest.NewRequest(http.MethodGet, "/api/auditlog?"+q.Encode(), nil)
-				rec := httptest.NewRecorder()
-				h.handler.ServeHTTP(rec, next)
+				rec := serve(next)
 				if rec.Code != http.StatusOK {
 					t.Fatalf("next page: %d %s", rec.Code, rec.Body)
 				}
@@ -103,4 +123,16 @@ func FuzzListQuery(f *testing.F) {
 			t.Fatalf("query %q: status %d: %s", rawQuery, rec.Code, rec.Body)
 		}
 	})
+}
+
+// inProcess is an http.RoundTripper that serves each request with a handler in the
+// test's process.
+type inProcess struct{ handler http.Handler }
+
+func (p inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	p.handler.ServeHTTP(rec, req)
+	res := rec.Result()
+	res.Request = req
+	return res, nil
 }

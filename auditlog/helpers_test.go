@@ -20,6 +20,7 @@ import (
 
 	"github.com/pitstop/pitstop/auditlog"
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/messaging"
@@ -114,9 +115,11 @@ func (r response) json(t testing.TB, v any) {
 	}
 }
 
+// get GETs path through a client that validates the exchange against the auditlog's
+// OpenAPI document (serviceapis/openapi/auditlog.yaml).
 func (h *harness) get(path string) response {
 	h.t.Helper()
-	res, err := h.srv.Client().Get(h.srv.URL + path)
+	res, err := openapitest.Client(h.t, "auditlog").Get(h.srv.URL + path)
 	if err != nil {
 		h.t.Fatalf("GET %s: %v", path, err)
 	}

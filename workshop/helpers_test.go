@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/messaging"
 	"github.com/pitstop/pitstop/shared-go/testutil"
@@ -128,6 +129,9 @@ func (r response) fields(t *testing.T) []string {
 	return out
 }
 
+// do sends a request through a client that validates the exchange against the
+// workshop's OpenAPI document (serviceapis/openapi/workshop.yaml): the response must be
+// documented, and so must the request when it is accepted.
 func do(t *testing.T, base, method, path string, body any) response {
 	t.Helper()
 	var rd io.Reader
@@ -151,7 +155,7 @@ func do(t *testing.T, base, method, path string, body any) response {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := openapitest.Client(t, "workshop").Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 )
 
 const day = "2024-05-01"
@@ -298,7 +300,7 @@ func TestUnsupportedMediaType(t *testing.T) {
 	e, _ := setup(t, options{})
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/workshopplanning/"+day+"/jobs", strings.NewReader(`{}`))
 	req.Header.Set("Content-Type", "text/plain")
-	res, err := http.DefaultClient.Do(req)
+	res, err := openapitest.Client(t, "workshop").Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
