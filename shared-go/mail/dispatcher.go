@@ -178,12 +178,20 @@ func (d *Dispatcher) drain(ctx context.Context) (wait time.Duration, failed bool
 		return 0, false, err
 	}
 	for ctx.Err() == nil {
-		row, ok, err := d.claim(ctx)
+		// The claim runs to completion even if ctx is cancelled meanwhile: a lease
+		// taken by a cancelled statement would otherwise hold the mail until it ran out.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		row, ok, err := d.claim(cctx)
+		cancel()
 		if err != nil {
 			return 0, false, err
 		}
 		if !ok {
 			break
+		}
+		if ctx.Err() != nil {
+			d.release(context.WithoutCancel(ctx), row)
+			return 0, false, nil
 		}
 		sendCtx, cancel := context.WithTimeout(ctx, d.cfg.Lease/2)
 		sendErr := d.sender.Send(sendCtx, row.msg)
