@@ -16,8 +16,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
 	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
+	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/shared-go/testutil"
