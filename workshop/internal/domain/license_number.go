@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-var licenseNumberPattern = regexp.MustCompile(`(?i)^((\d{1,3}|[a-z]{1,3})-){2}(\d{1,3}|[a-z]{1,3})$`)
+var licenseNumberPattern = regexp.MustCompile(`^((\d{1,3}|[A-Za-z]{1,3})-){2}(\d{1,3}|[A-Za-z]{1,3})$`)
 
 // LicenseNumber is a Dutch-style licence number such as AB-123-C: three groups of one
 // to three digits or one to three letters, separated by dashes. It is stored upper-cased.

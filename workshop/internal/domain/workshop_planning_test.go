@@ -295,6 +295,9 @@ func TestNewLicenseNumber(t *testing.T) {
 		{"", "", false},
 		{"AB-123-C ", "", false},
 		{"AB-123-C\n", "", false},
+		{"\u212a-1-1", "", false}, // KELVIN SIGN matches (?i)k, but is no licence letter
+		{"\u017f-1-1", "", false}, // LATIN SMALL LETTER LONG S likewise
+		{"\uff21-1-1", "", false}, // FULLWIDTH A
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
