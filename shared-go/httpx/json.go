@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/pitstop/pitstop/shared-go/problem"
 )
@@ -34,7 +33,7 @@ func (e *DecodeError) Error() string { return e.Detail }
 func DecodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		if err != nil || mt != "application/json" {
 			return &DecodeError{Status: http.StatusUnsupportedMediaType, Detail: "content type must be application/json"}
 		}
 	}
