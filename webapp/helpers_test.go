@@ -56,6 +56,8 @@ func start(t *testing.T, configure func(*webapp.Options), down ...string) *env {
 	o := webapp.Options{
 		Upstreams: map[string][]string{
 			webapp.Customers: {api.CustomersURL}, webapp.Vehicles: {api.VehiclesURL}, webapp.Workshop: {api.WorkshopURL},
+			webapp.Timekeeper: {api.TimekeeperURL}, webapp.Notifications: {api.NotificationsURL},
+			webapp.Invoicing: {api.InvoicingURL},
 		},
 		Log: testutil.Logger(t), Registry: prometheus.NewRegistry(), Location: garage,
 		Now: func() time.Time { return now },

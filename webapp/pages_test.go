@@ -11,9 +11,10 @@ import (
 
 func TestHomeAndAboutShowTheServices(t *testing.T) {
 	t.Parallel()
-	e := start(t, nil, webapp.Auditlog)
+	e := start(t, func(o *webapp.Options) { delete(o.Upstreams, webapp.Notifications) }, webapp.Auditlog)
 	p := e.get("/")
-	p.expect(t, http.StatusOK, "Welcome to Pitstop", `href="/workshop/`+today+`"`, "customers", "1 of 1 instance up")
+	p.expect(t, http.StatusOK, "Welcome to Pitstop", `href="/workshop/`+today+`"`, "customers", "1 of 1 instance up",
+		`href="/business-day"`, `href="/reminders"`, `href="/invoices"`)
 	if p.header.Get("Content-Security-Policy") == "" || p.header.Get("X-Frame-Options") != "DENY" {
 		t.Fatalf("security headers missing: %v", p.header)
 	}

@@ -1,8 +1,9 @@
 // Package webapp is Pitstop's web front-end and API gateway, on one port (7005).
 //
-// The pages (customers, vehicles, the workshop's day planning) are rendered on the
-// server from embedded templates and assets; they call the APIs through the gateway's
-// balancer, so they see the same instances and health as the proxied API requests.
+// The pages (customers, vehicles, the workshop's day planning, the business day,
+// reminders and invoices) are rendered on the server from embedded templates and
+// assets; they call the APIs through the gateway's balancer, so they see the same
+// instances and health as the proxied API requests.
 // The gateway proxies /api/customers, /api/vehicles, /api/workshopplanning,
 // /api/refdata, /api/invoices, /api/reminders, /api/auditlog and /api/time to their
 // services, round-robin over each service's instances, skipping instances that are
@@ -127,7 +128,12 @@ func New(_ context.Context, o Options) (*WebApp, error) {
 		Customers: apiclient.NewCustomers(gw.Upstream(Customers)),
 		Vehicles:  apiclient.NewVehicles(gw.Upstream(Vehicles)),
 		Workshop:  apiclient.NewWorkshop(gw.Upstream(Workshop)),
-		Gateway:   gw, Hub: hub, Location: o.Location, Now: o.Now, Log: o.Log,
+
+		Timekeeper:    apiclient.NewTimekeeper(gw.Upstream(Timekeeper)),
+		Notifications: apiclient.NewNotifications(gw.Upstream(Notifications)),
+		Invoicing:     apiclient.NewInvoicing(gw.Upstream(Invoicing)),
+
+		Gateway: gw, Hub: hub, Location: o.Location, Now: o.Now, Log: o.Log,
 	})
 	if err != nil {
 		return nil, err

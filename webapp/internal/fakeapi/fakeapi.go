@@ -1,7 +1,7 @@
-// Package fakeapi is an in-memory stand-in for the customers, vehicles and workshop
-// APIs, answering with the same JSON and problem documents as the real ones (SYSTEM.md
-// 4), for the webapp's handler tests. The real services are exercised by the webapp's
-// end-to-end tests.
+// Package fakeapi is an in-memory stand-in for the customers, vehicles, workshop,
+// timekeeper, notifications and invoicing APIs, answering with the same JSON and
+// problem documents as the real ones (SYSTEM.md 4), for the webapp's handler tests.
+// The real services are exercised by the webapp's end-to-end tests.
 package fakeapi
 
 import (
@@ -89,8 +89,8 @@ func page[T any](w http.ResponseWriter, r *http.Request, items []T) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// API is the fake customers, vehicles and workshop services, each on its own server.
-// It is safe for concurrent use.
+// API is the fake customers, vehicles, workshop, timekeeper, notifications and
+// invoicing services, each on its own server. It is safe for concurrent use.
 type API struct {
 	mu        sync.Mutex
 	customers []apiclient.Customer
@@ -100,14 +100,19 @@ type API struct {
 	// registered customers and vehicles, as if the events had arrived at once).
 	refCustomers map[string]apiclient.Customer
 	refVehicles  map[string]apiclient.Vehicle
+	// day is the timekeeper's current business day (nil before the first).
+	day       *apiclient.BusinessDay
+	reminders []apiclient.Reminder
+	invoices  []apiclient.Invoice
 
 	// Requests counts the requests by "METHOD path-pattern".
 	Requests map[string]int
 
-	CustomersURL, VehiclesURL, WorkshopURL string
+	CustomersURL, VehiclesURL, WorkshopURL        string
+	TimekeeperURL, NotificationsURL, InvoicingURL string
 }
 
-// Start starts the three fake services; they stop when t ends.
+// Start starts the fake services; they stop when t ends.
 func Start(t testing.TB) *API {
 	t.Helper()
 	a := &API{plannings: map[string]*apiclient.Planning{}, refCustomers: map[string]apiclient.Customer{},
@@ -133,6 +138,9 @@ func Start(t testing.TB) *API {
 	a.CustomersURL = serve(a.customerRoutes)
 	a.VehiclesURL = serve(a.vehicleRoutes)
 	a.WorkshopURL = serve(a.workshopRoutes)
+	a.TimekeeperURL = serve(a.timekeeperRoutes)
+	a.NotificationsURL = serve(a.notificationRoutes)
+	a.InvoicingURL = serve(a.invoicingRoutes)
 	return a
 }
 
@@ -532,5 +540,111 @@ func (a *API) workshopRoutes(r chi.Router) {
 			return
 		}
 		writeJSON(w, http.StatusOK, c)
+	})
+}
+
+// TimeZone is the fake timekeeper's time zone.
+const TimeZone = "Europe/Amsterdam"
+
+func businessDay(date string) apiclient.BusinessDay {
+	return apiclient.BusinessDay{Date: date, StartedAt: date + "T00:00:00+02:00", TimeZone: TimeZone}
+}
+
+// SetBusinessDay makes date the timekeeper's current business day (as if it had
+// started at its midnight).
+func (a *API) SetBusinessDay(date string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	d := businessDay(date)
+	a.day = &d
+}
+
+// BusinessDay returns the current business day; ok is false before the first.
+func (a *API) BusinessDay() (day apiclient.BusinessDay, ok bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.day == nil {
+		return apiclient.BusinessDay{}, false
+	}
+	return *a.day, true
+}
+
+// AddReminder stores a reminder as sent (or pending, without SentAt).
+func (a *API) AddReminder(r apiclient.Reminder) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reminders = append(a.reminders, r)
+}
+
+// AddInvoice stores an invoice.
+func (a *API) AddInvoice(inv apiclient.Invoice) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.invoices = append(a.invoices, inv)
+}
+
+func (a *API) timekeeperRoutes(r chi.Router) {
+	r.Get("/api/time", func(w http.ResponseWriter, _ *http.Request) {
+		if d, ok := a.BusinessDay(); ok {
+			writeJSON(w, http.StatusOK, d)
+			return
+		}
+		writeProblem(w, http.StatusNotFound, "no business day has started yet")
+	})
+	r.Post("/api/time/days", func(w http.ResponseWriter, _ *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		next := time.Now().UTC().Format(time.DateOnly) // the first day: today
+		if a.day != nil {
+			t, _ := time.Parse(time.DateOnly, a.day.Date)
+			next = t.AddDate(0, 0, 1).Format(time.DateOnly)
+		}
+		d := businessDay(next)
+		a.day = &d
+		w.Header().Set("Location", "/api/time")
+		writeJSON(w, http.StatusCreated, d)
+	})
+}
+
+// byCustomer keeps the items of customerID ("": all).
+func byCustomer[T any](items []T, customerID string, of func(T) string) []T {
+	if customerID == "" {
+		return items
+	}
+	var out []T
+	for _, it := range items {
+		if of(it) == customerID {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+func (a *API) notificationRoutes(r chi.Router) {
+	r.Get("/api/reminders", func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		all := append([]apiclient.Reminder{}, a.reminders...)
+		a.mu.Unlock()
+		page(w, r, byCustomer(all, r.URL.Query().Get("customerId"), func(x apiclient.Reminder) string { return x.CustomerID }))
+	})
+}
+
+func (a *API) invoicingRoutes(r chi.Router) {
+	r.Get("/api/invoices", func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		all := append([]apiclient.Invoice{}, a.invoices...)
+		a.mu.Unlock()
+		page(w, r, byCustomer(all, r.URL.Query().Get("customerId"), func(x apiclient.Invoice) string { return x.CustomerID }))
+	})
+	r.Get("/api/invoices/{id}", func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		for _, inv := range a.invoices {
+			if inv.InvoiceID == chi.URLParam(r, "id") {
+				writeJSON(w, http.StatusOK, inv)
+				return
+			}
+		}
+		writeProblem(w, http.StatusNotFound, "invoice not found")
 	})
 }

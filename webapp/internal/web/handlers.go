@@ -1,8 +1,10 @@
 // Package web is the webapp's user interface: server-rendered pages (html/template,
-// assets embedded) for customers, vehicles and the workshop planning, which call the
-// APIs through the gateway's balancer. Forms are validated by the APIs and their
-// problem details are shown next to the fields; each form carries the id of what it
-// creates, generated when the form is shown, so a repeated submit creates nothing new.
+// assets embedded) for customers, vehicles, the workshop planning, the business day,
+// reminders and invoices, which call the APIs through the gateway's balancer. Forms
+// are validated by the APIs and their problem details are shown next to the fields;
+// each form carries the id of what it creates, generated when the form is shown, so a
+// repeated submit creates nothing new; the start-the-next-day form carries the day it
+// expects to be current instead, so a repeated submit starts nothing.
 package web
 
 import (
@@ -12,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -27,6 +30,11 @@ type Config struct {
 	Customers *apiclient.Customers
 	Vehicles  *apiclient.Vehicles
 	Workshop  *apiclient.Workshop
+	// Timekeeper, Notifications and Invoicing serve the business day, reminders and
+	// invoices pages.
+	Timekeeper    *apiclient.Timekeeper
+	Notifications *apiclient.Notifications
+	Invoicing     *apiclient.Invoicing
 	// Gateway reports the services' health on the home and about pages.
 	Gateway *gateway.Gateway
 	// Hub feeds the day view's live updates; nil disables them.
@@ -42,6 +50,9 @@ type Config struct {
 type Handlers struct {
 	Config
 	tpl templates
+	// startDay serialises this process's start-the-next-day submits, so that two
+	// submits of one form cannot both see the expected day and both start a day.
+	startDay sync.Mutex
 }
 
 // New parses the templates and returns the pages.
@@ -94,6 +105,12 @@ func (h *Handlers) Routes(r chi.Router) {
 		r.Get("/workshop/{date}/jobs/{jobId}", h.showJob)
 		r.Get("/workshop/{date}/jobs/{jobId}/finish", h.finishJobForm)
 		r.Post("/workshop/{date}/jobs/{jobId}/finish", h.finishJob)
+
+		r.Get("/business-day", h.businessDay)
+		r.Post("/business-day", h.startNextDay)
+		r.Get("/reminders", h.listReminders)
+		r.Get("/invoices", h.listInvoices)
+		r.Get("/invoices/{invoiceId}", h.showInvoice)
 	})
 	static := http.StripPrefix("/static/", http.FileServerFS(staticFiles()))
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
@@ -123,7 +140,8 @@ func securityHeaders(next http.Handler) http.Handler {
 // Layout is the part of every page's data that the layout uses.
 type Layout struct {
 	Title string
-	// Nav is the active section: home, customers, vehicles, workshop, about.
+	// Nav is the active section: home, customers, vehicles, workshop, businessday,
+	// reminders, invoices, about.
 	Nav string
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"sort"
@@ -34,32 +35,51 @@ type vehiclesData struct {
 	Paged    bool
 }
 
-// ownerNames looks up the names of the vehicles' owners, concurrently; an owner that
-// cannot be found (or the customers service being down) leaves the name empty.
+// ownerNames looks up the names of the vehicles' owners; an owner that cannot be
+// found (or the customers service being down) leaves the name empty.
 func (h *Handlers) ownerNames(ctx context.Context, vs []apiclient.Vehicle) map[string]string {
-	ids := map[string]bool{}
+	ids := make([]string, 0, len(vs))
 	for _, v := range vs {
-		ids[v.OwnerID] = true
+		ids = append(ids, v.OwnerID)
+	}
+	names, _ := h.customerNames(ctx, ids)
+	return names
+}
+
+// customerNames looks up the names of the customers ids, concurrently (at most 8
+// requests at a time, each id once). A customer that cannot be found has no entry;
+// unavailable reports that some could not be looked up because the customers service
+// is down.
+func (h *Handlers) customerNames(ctx context.Context, ids []string) (names map[string]string, unavailable bool) {
+	unique := map[string]bool{}
+	for _, id := range ids {
+		if id != "" {
+			unique[id] = true
+		}
 	}
 	var (
-		mu    sync.Mutex
-		wg    sync.WaitGroup
-		names = map[string]string{}
-		sem   = make(chan struct{}, 8)
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, 8)
 	)
-	for id := range ids {
+	names = map[string]string{}
+	for id := range unique {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if c, err := h.Customers.Get(ctx, id); err == nil {
-				mu.Lock()
+			c, err := h.Customers.Get(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
 				names[id] = c.Name
-				mu.Unlock()
+			case errors.Is(err, apiclient.ErrUnavailable):
+				unavailable = true
 			}
 		})
 	}
 	wg.Wait()
-	return names
+	return names, unavailable
 }
 
 func (h *Handlers) listVehicles(w http.ResponseWriter, r *http.Request) {
