@@ -14,6 +14,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/mail"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
@@ -21,11 +22,15 @@ import (
 var stepRegistrars []func(sc *godog.ScenarioContext, w *world)
 
 func TestFeatures(t *testing.T) {
+	// Every e-mail the system sends (reminders, invoices) lands in this SMTP server.
+	smtp := testutil.StartSMTP(t)
 	sys, err := system.Start(context.Background(), system.Options{
 		DatabaseURL:  testutil.Database(t),
 		DataDir:      t.TempDir(),
 		FreePorts:    true,
 		PollInterval: 100 * time.Millisecond,
+		Mail:         mail.NewSMTPSender(mail.SMTPConfig{Host: smtp.Host(), Port: smtp.Port()}),
+		MailPoll:     100 * time.Millisecond,
 		Logger:       testutil.Logger(t),
 	})
 	if err != nil {
@@ -39,7 +44,7 @@ func TestFeatures(t *testing.T) {
 	suite := godog.TestSuite{
 		Name: "pitstop",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			w := &world{sys: sys, client: &http.Client{Timeout: 10 * time.Second}, ids: map[string]string{}}
+			w := &world{sys: sys, smtp: smtp, client: &http.Client{Timeout: 10 * time.Second}, ids: map[string]string{}}
 			for _, register := range stepRegistrars {
 				register(sc, w)
 			}
@@ -58,10 +63,11 @@ func TestFeatures(t *testing.T) {
 	}
 }
 
-// world is one scenario's state: the running system, the last HTTP exchange, and the
-// ids the scenario created, by the business name it used.
+// world is one scenario's state: the running system and its mail server, the last
+// HTTP exchange, and the ids the scenario created, by the business name it used.
 type world struct {
 	sys    *system.System
+	smtp   *testutil.SMTPServer
 	client *http.Client
 	status int
 	body   []byte
