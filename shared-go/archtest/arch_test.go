@@ -15,7 +15,7 @@ const module = "github.com/pitstop/pitstop/"
 
 var contexts = []string{"customers", "vehicles", "workshop", "notifications", "invoicing", "timekeeper", "auditlog"}
 
-// forbiddenInDomain are import path prefixes a domain package must not use.
+// forbiddenInDomain are import path prefixes a domain or application package must not use.
 var forbiddenInDomain = []string{
 	"github.com/jackc/pgx", "github.com/go-chi", "github.com/nats-io", "github.com/prometheus",
 	"net/http", "database/sql", module + "shared-go/postgres", module + "shared-go/outbox",
@@ -74,23 +74,32 @@ func TestArchitecture(t *testing.T) {
 	if len(pkgs) < 10 {
 		t.Fatalf("only %d packages listed", len(pkgs))
 	}
-	domains := 0
+	domains, applications := 0, 0
 	for _, p := range pkgs {
 		own := contextOf(p.ImportPath)
 		isDomain := strings.Contains(p.ImportPath, "/internal/domain")
+		isApplication := strings.Contains(p.ImportPath, "/internal/application")
 		if isDomain {
 			domains++
 		}
+		if isApplication {
+			applications++
+		}
 		for _, imp := range p.Imports {
-			if isDomain {
+			if isDomain || isApplication {
+				// Neither the domain nor the application knows storage, HTTP or broker
+				// technology, nor the adapters and ports that wrap them.
 				for _, f := range forbiddenInDomain {
-					if imp == f || strings.HasPrefix(imp, f+"/") || strings.HasPrefix(imp, f) && strings.HasPrefix(f, "github.com/") {
-						t.Errorf("domain package %s imports %s", p.ImportPath, imp)
+					if imp == f || strings.HasPrefix(imp, f+"/") {
+						t.Errorf("%s imports %s", p.ImportPath, imp)
 					}
 				}
 				if strings.Contains(imp, "/internal/adapters") || strings.Contains(imp, "/internal/ports") {
-					t.Errorf("domain package %s imports %s", p.ImportPath, imp)
+					t.Errorf("%s imports %s", p.ImportPath, imp)
 				}
+			}
+			if isDomain && strings.Contains(imp, "/internal/application") {
+				t.Errorf("domain package %s imports the application layer %s", p.ImportPath, imp)
 			}
 			if other := contextOf(imp); other != "" && other != own && strings.Contains(imp, "/internal/") {
 				t.Errorf("%s reaches into another context's internals: %s", p.ImportPath, imp)
@@ -103,7 +112,8 @@ func TestArchitecture(t *testing.T) {
 			}
 		}
 	}
-	if domains == 0 {
-		t.Fatal("no domain packages found; the check would prove nothing")
+	if domains < len(contexts) || applications < len(contexts) {
+		t.Fatalf("found %d domain and %d application packages for %d contexts; the check would prove little",
+			domains, applications, len(contexts))
 	}
 }
