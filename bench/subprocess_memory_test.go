@@ -56,7 +56,8 @@ func BenchmarkIdleMemory(b *testing.B) {
 	bin, work := b.TempDir(), b.TempDir()
 	mailDir := filepath.Join(work, "mail")
 
-	// What to build: every <context>/cmd/service and <context>/cmd/cdc, then cmd/pitstop.
+	// What to build: every <context>/cmd/service and <context>/cmd/cdc, the web app and
+	// cmd/pitstop.
 	var procs []*process
 	for _, kind := range []string{"service", "cdc"} {
 		dirs, _ := filepath.Glob(filepath.Join(root, "*", "cmd", kind))
