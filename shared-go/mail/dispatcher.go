@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pitstop/pitstop/shared-go/postgres"
 )
 
 // DispatcherConfig tunes a Dispatcher. Zero values take the documented defaults.
@@ -24,8 +26,21 @@ type DispatcherConfig struct {
 	// Lease is how long a dispatcher holds a claimed mail while sending it; when it
 	// runs out (the dispatcher died) another one may send it. Each Send gets a
 	// context that ends at half the lease, so a live dispatcher never loses its
-	// lease mid-send (default 2m).
+	// lease mid-send (default 2m). While the marking of a sent mail is retried (see
+	// OnSent), the dispatcher keeps renewing the lease so that no other one sends the
+	// mail again.
 	Lease time.Duration
+	// OnSent, when set, is the follow-up effect of a sent mail (e.g. adding an event
+	// to an outbox). It runs in the same transaction that marks the mail sent, so the
+	// effect commits if and only if the mail is recorded as sent; r is the mail as
+	// marked (r.SentAt set). It runs once per mail: a mail that is already marked (by
+	// another dispatcher, or by an earlier attempt whose commit was not acknowledged)
+	// does not run it again. If it fails, the transaction rolls back, the mail stays
+	// unmarked, and marking it (with OnSent) is retried before anything else is sent;
+	// the mail is not sent again. It must use only tx and must not call the network
+	// (no transaction holds a network call): it may be retried, and it delays every
+	// other mail while it keeps failing.
+	OnSent func(ctx context.Context, tx pgx.Tx, r Record) error
 }
 
 func (c *DispatcherConfig) defaults() {
@@ -64,7 +79,8 @@ func backoff(base, limit time.Duration, attempts int) time.Duration {
 // pitstop_mail_pending (const label "mailbox"=schema).
 //
 // Each mail is claimed with a lease in one statement, sent with no transaction open,
-// then marked sent in another statement; any number of dispatchers may share a
+// then marked sent in a transaction of its own, which also runs DispatcherConfig.OnSent
+// (once per mail, committed with the mark); any number of dispatchers may share a
 // schema. Due mails are sent one at a time, oldest due first. A failed mail is retried
 // after min(MinBackoff*2^(failed attempts before), MaxBackoff). After any failure the
 // dispatcher also pauses (MinBackoff doubling while failures continue, capped by
@@ -79,8 +95,9 @@ type Dispatcher struct {
 	log    *slog.Logger
 	m      *dispatcherMetrics
 	// unmarked holds mails the sender accepted but that could not be marked sent
-	// (Postgres gone); marking them is retried before anything else is sent.
-	unmarked []int64
+	// (Postgres gone, or OnSent failed); marking them is retried before anything else
+	// is sent, and their leases are renewed meanwhile.
+	unmarked []claimed
 }
 
 type dispatcherMetrics struct {
@@ -135,7 +152,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case err != nil:
 			failStreak++
 			wait = d.pause(failStreak)
-			d.log.Warn("mail dispatcher: database error; retrying", "err", err, "retry_in", wait)
+			d.log.Warn("mail dispatcher: database or OnSent error; retrying", "err", err, "retry_in", wait)
 		case failed:
 			failStreak++
 			wait = d.pause(failStreak)
@@ -220,9 +237,12 @@ func (d *Dispatcher) drain(ctx context.Context) (wait time.Duration, failed bool
 		// left, and not recording it would send it again.
 		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		err = d.markSent(mctx, row.id)
+		if err != nil {
+			d.renewLease(mctx, &row)
+			d.unmarked = append(d.unmarked, row)
+		}
 		cancel()
 		if err != nil {
-			d.unmarked = append(d.unmarked, row.id)
 			return 0, false, err
 		}
 	}
@@ -265,22 +285,60 @@ func (d *Dispatcher) claim(ctx context.Context) (claimed, bool, error) {
 	return c, true, nil
 }
 
+// markSent records, in one transaction, that the mail server accepted mail id and runs
+// OnSent. The UPDATE changes a row only the first time (sent_at IS NULL), so OnSent runs
+// once per mail, whoever marks it and however often marking is retried. On error
+// nothing is committed.
 func (d *Dispatcher) markSent(ctx context.Context, id int64) error {
-	if _, err := d.pool.Exec(ctx, `UPDATE mail_outbox SET sent_at = now(), locked_until = NULL
-		WHERE id = $1 AND sent_at IS NULL`, id); err != nil {
-		return fmt.Errorf("mark mail %d sent: %w", id, err)
+	return postgres.WithTx(ctx, d.pool, func(tx pgx.Tx) error {
+		r, err := scanRecord(tx.QueryRow(ctx, `UPDATE mail_outbox SET sent_at = now(), locked_until = NULL
+			WHERE id = $1 AND sent_at IS NULL
+			RETURNING `+recordColumns, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // already marked: by another dispatcher, or by an unacknowledged commit of ours
+		}
+		if err != nil {
+			return fmt.Errorf("mark mail %d sent: %w", id, err)
+		}
+		if d.cfg.OnSent == nil {
+			return nil
+		}
+		if err := d.cfg.OnSent(ctx, tx, r); err != nil {
+			return fmt.Errorf("mark mail %s sent: OnSent: %w", r.ID, err)
+		}
+		return nil
+	})
+}
+
+// markUnmarked retries marking the mails that were sent but not marked, in order,
+// renewing the lease of a mail whose marking fails again.
+func (d *Dispatcher) markUnmarked(ctx context.Context) error {
+	for len(d.unmarked) > 0 {
+		c := &d.unmarked[0]
+		if err := d.markSent(ctx, c.id); err != nil {
+			d.renewLease(ctx, c)
+			return err
+		}
+		d.log.Info("sent mail marked after a retry", "message_id", c.msg.ID)
+		d.unmarked = d.unmarked[1:]
 	}
 	return nil
 }
 
-func (d *Dispatcher) markUnmarked(ctx context.Context) error {
-	for len(d.unmarked) > 0 {
-		if err := d.markSent(ctx, d.unmarked[0]); err != nil {
-			return err
-		}
-		d.unmarked = d.unmarked[1:]
+// renewLease extends this dispatcher's lease of a sent but unmarked mail, so that no
+// other dispatcher takes it over and sends it again while marking is retried (best
+// effort: with Postgres gone it fails, and an expired lease is what a crash leaves
+// too). A lease that another dispatcher has taken since is left alone.
+func (d *Dispatcher) renewLease(ctx context.Context, c *claimed) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var lease time.Time
+	err := d.pool.QueryRow(ctx, `UPDATE mail_outbox SET locked_until = now() + $3::bigint * interval '1 microsecond'
+		WHERE id = $1 AND sent_at IS NULL AND locked_until = $2
+		RETURNING locked_until`, c.id, c.lease, d.cfg.Lease.Microseconds()).Scan(&lease)
+	if err == nil {
+		c.lease = lease
 	}
-	return nil
 }
 
 // recordFailure counts the attempt, keeps the error and schedules the retry, if this

@@ -15,7 +15,11 @@
 //   - A mail is offered again only if the dispatcher could not record its success: it
 //     crashed (or lost Postgres) between the server's acceptance and marking the row
 //     sent. The stable Message-ID header (<ID>) lets the receiver recognise such a
-//     duplicate.
+//     duplicate. While a live dispatcher retries the marking it keeps the mail's
+//     lease, so no other dispatcher sends it again.
+//   - What follows from a sent mail (DispatcherConfig.OnSent, e.g. an outbox event
+//     saying "sent") commits in the transaction that marks the mail sent: it exists if
+//     and only if the mail is recorded as sent, and it happens once per mail.
 //   - Any number of dispatchers may run on one schema: a row is claimed with a lease
 //     (UPDATE ... FOR UPDATE SKIP LOCKED ... RETURNING), so no two send it at the same
 //     time. No network call ever runs inside a transaction.
