@@ -141,8 +141,10 @@ func eval(script string) chromedp.Action[chromedp.Void] {
 
 // browserScenario walks the garage's day in a real browser: register a customer,
 // register a vehicle for that owner, schedule a job today 08:00–12:00, see it Planned,
-// finish it 08:00–11:00 with notes, see it Completed; then see the day view update
-// itself when a job is planned and finished elsewhere.
+// finish it 08:00–11:00 with notes, see it Completed; see the day view update itself
+// when a job is planned and finished elsewhere; then plan a job on the next business
+// day, start that day on the Business day page, and see the customer's invoice (both
+// finished jobs, € 64.75) and the reminder of the next day's job, each sent.
 func browserScenario(t *testing.T, l *liveSystem) {
 	b := newBrowser(t, l.env.srv.URL)
 	u := func(path string) string { return b.base + path }
@@ -315,4 +317,120 @@ func browserScenario(t *testing.T, l *liveSystem) {
 		t.Fatal("the page was reloaded instead of updating its job list")
 	}
 	b.screenshot("live-updates")
+
+	// 6. The business day: the next day's job gets a reminder when that day begins.
+	var current, next string
+	b.run("open business day",
+		chromedp.Navigate(u("/")),
+		chromedp.Click(`a.card[href="/business-day"]`),
+		chromedp.WaitVisible("#start-day-form"),
+		attr("#current-date", "data-date", &current),
+		attr("#next-date", "data-date", &next),
+	)
+	if want, err := time.Parse(time.DateOnly, current); err != nil || next != want.AddDate(0, 0, 1).Format(time.DateOnly) {
+		t.Fatalf("business day %q, next %q", current, next)
+	}
+	b.screenshot("business-day")
+	var nextJobID string
+	b.run("open the next day's schedule form",
+		chromedp.Click(`#start-day-form a[href="/workshop/`+next+`"]`),
+		chromedp.WaitVisible("#schedule"),
+		chromedp.Click("#schedule"),
+		chromedp.WaitVisible("#job-form"),
+		into(chromedp.Value(`#job-form input[name="jobId"]`), &nextJobID),
+		into(chromedp.Value("#date"), &date),
+	)
+	b.run("plan the job on the next day",
+		chromedp.SetValue("#licenseNumber", "AB-123-C"),
+		chromedp.SetValue("#startTime", "09:00"),
+		chromedp.SetValue("#endTime", "10:30"),
+		chromedp.SendKeys("#description", "Tyre change"),
+		chromedp.Click(`#job-form button[type="submit"]`),
+		chromedp.WaitVisible("#job-"+nextJobID),
+	)
+	if date != next {
+		t.Fatalf("the schedule form opened from the next day's planning is for %q, want %s", date, next)
+	}
+
+	// 7. Start the next business day. (Invoicing must have seen both finished jobs
+	// first, or they would be invoiced on the day after: wait for it, as the garage
+	// would wait a moment.)
+	l.waitInvoicingKnowsFinished(t, l.today, jobID, otherID)
+	var notice, now string
+	b.run("start the next business day",
+		chromedp.Click(`nav a[href="/business-day"]`),
+		chromedp.WaitVisible("#start-day-form"),
+		chromedp.Click(`#start-day-form button[type="submit"]`),
+		chromedp.WaitVisible("#day-started"),
+		into(chromedp.Text("#day-started"), &notice),
+		attr("#current-date", "data-date", &now),
+	)
+	if now != next || !strings.Contains(notice, "has started") {
+		t.Fatalf("after starting the day: current %q (want %s), notice %q", now, next, notice)
+	}
+	b.screenshot("business-day-started")
+
+	// 8. The invoice: 08:00–11:00 is 3 h = € 55.50, 13:00–13:30 is 0.5 h = € 9.25.
+	invoiceRow := `#invoices tr.invoice[data-customer="` + customerID + `"]`
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		var found bool
+		b.run("open invoices",
+			chromedp.Click(`nav a[href="/invoices"]`),
+			chromedp.WaitVisible("h1"),
+			into(chromedp.Evaluate[bool](`!!document.querySelector('`+invoiceRow+`')`), &found),
+		)
+		return found
+	}, "Ada's invoice never appeared")
+	var total, invoiceURL, invoiceTotal, lines string
+	b.run("read the invoice",
+		into(chromedp.Text(invoiceRow+" td.total"), &total),
+	)
+	if total != "€ 64.75" {
+		t.Fatalf("invoice total in the list %q, want € 64.75", total)
+	}
+	b.screenshot("invoices")
+	b.run("open the invoice",
+		chromedp.Click(invoiceRow+" td a"),
+		chromedp.WaitVisible("#invoice-lines"),
+		into(chromedp.Location(), &invoiceURL),
+		into(chromedp.Text("#invoice-total"), &invoiceTotal),
+		into(chromedp.Text("#invoice-lines"), &lines),
+	)
+	if invoiceTotal != "€ 64.75" || !strings.Contains(lines, "08:00–11:00") || !strings.Contains(lines, "3.00") ||
+		!strings.Contains(lines, "€ 55.50") || !strings.Contains(lines, "Yearly maintenance") ||
+		!strings.Contains(lines, "0.50") || !strings.Contains(lines, "€ 9.25") || !strings.Contains(lines, "AB-123-C") {
+		t.Fatalf("invoice total %q, lines:\n%s", invoiceTotal, lines)
+	}
+	invoiceID := invoiceURL[strings.LastIndex(invoiceURL, "/")+1:]
+	// The invoice mail reaches the print company; the page then says it was sent.
+	if eml := l.mailFile(t, "invoice."+invoiceID); !strings.Contains(eml, "invoices@prestoprint.example") {
+		t.Fatalf("invoice mail:\n%s", eml)
+	}
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		b.run("invoice sent", chromedp.Reload(), chromedp.WaitVisible("#invoice-status"), into(chromedp.Text("#invoice-status"), &status))
+		return status == "Sent"
+	}, "the invoice is never shown as sent")
+	b.screenshot("invoice")
+
+	// 9. The reminder of the next day's job, sent to Ada.
+	reminderRow := `#reminders tr.reminder[data-customer="` + customerID + `"][data-date="` + next + `"]`
+	var reminder string
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		var found bool
+		b.run("open reminders",
+			chromedp.Click(`nav a[href="/reminders"]`),
+			chromedp.WaitVisible("h1"),
+			into(chromedp.Evaluate[bool](`!!document.querySelector('`+reminderRow+` .badge-completed')`), &found),
+		)
+		return found
+	}, "the reminder of the next day's job was never shown as sent")
+	b.run("read the reminder", into(chromedp.Text(reminderRow), &reminder))
+	if !strings.Contains(reminder, "Ada Browser") || !strings.Contains(reminder, "1 job") || !strings.Contains(reminder, "Sent") {
+		t.Fatalf("reminder row %q", reminder)
+	}
+	if eml := l.mailFile(t, "reminder."+customerID+"."+next); !strings.Contains(eml, "ada@example.com") ||
+		!strings.Contains(eml, "Vehicle maintenance reminder") {
+		t.Fatalf("reminder mail:\n%s", eml)
+	}
+	b.screenshot("reminders")
 }

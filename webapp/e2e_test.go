@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/messaging"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 	"github.com/pitstop/pitstop/webapp"
 )
@@ -28,15 +32,19 @@ type liveSystem struct {
 	env *env
 	// today is the date the test plans on, in the webapp's (local) time zone.
 	today string
+	// js reaches the system's JetStream; dataDir holds its mail (.eml files).
+	js      jetstream.JetStream
+	dataDir string
 }
 
 // startLiveSystem starts every context on a fresh database and a webapp that knows
 // two instances of customers: the real one and one that is down.
 func startLiveSystem(t *testing.T) *liveSystem {
 	t.Helper()
+	dataDir := t.TempDir()
 	sys, err := system.Start(context.Background(), system.Options{
 		DatabaseURL:  testutil.Database(t),
-		DataDir:      t.TempDir(),
+		DataDir:      dataDir,
 		FreePorts:    true,
 		PollInterval: 100 * time.Millisecond,
 		Logger:       testutil.Logger(t),
@@ -97,7 +105,8 @@ func startLiveSystem(t *testing.T) *liveSystem {
 	case <-time.After(30 * time.Second):
 		t.Fatal("live updates did not start")
 	}
-	return &liveSystem{sys: sys, app: a, env: &env{t: t, app: a, srv: srv}, today: time.Now().Format(time.DateOnly)}
+	return &liveSystem{sys: sys, app: a, env: &env{t: t, app: a, srv: srv}, today: time.Now().Format(time.DateOnly),
+		js: js, dataDir: dataDir}
 }
 
 // api calls the gateway with JSON and decodes the answer into out (if not nil).
@@ -129,6 +138,66 @@ func (l *liveSystem) api(t *testing.T, method, path string, in, out any) int {
 		}
 	}
 	return resp.StatusCode
+}
+
+// invoicingConsumer is the invoicing context's durable JetStream consumer.
+const invoicingConsumer = "invoicing"
+
+// waitInvoicingKnowsFinished waits until the invoicing context has processed the
+// MaintenanceJobFinished events of jobIDs (planned on date), so that the next business
+// day invoices them: each event is in JetStream (the audit log has recorded it), and
+// then invoicing's consumer has nothing pending or unacknowledged (it acknowledges
+// after committing).
+func (l *liveSystem) waitInvoicingKnowsFinished(t *testing.T, date string, jobIDs ...string) {
+	t.Helper()
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		var audit struct {
+			Items []struct {
+				Data struct {
+					JobID string `json:"jobId"`
+				} `json:"data"`
+			} `json:"items"`
+		}
+		if l.api(t, http.MethodGet, "/api/auditlog?type=MaintenanceJobFinished&limit=200&subject="+url.QueryEscape(date), nil, &audit) != http.StatusOK {
+			return false
+		}
+		seen := map[string]bool{}
+		for _, it := range audit.Items {
+			seen[it.Data.JobID] = true
+		}
+		for _, id := range jobIDs {
+			if !seen[id] {
+				return false
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, err := l.js.Consumer(ctx, messaging.StreamName, invoicingConsumer)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	}, "invoicing never processed the finished jobs")
+}
+
+// mailFile waits for the .eml file of the message whose id contains part and returns
+// its content.
+func (l *liveSystem) mailFile(t *testing.T, part string) string {
+	t.Helper()
+	var content string
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		files, _ := filepath.Glob(filepath.Join(l.dataDir, "mail", "*.eml"))
+		for _, f := range files {
+			if strings.Contains(filepath.Base(f), part) {
+				b, err := os.ReadFile(f)
+				content = string(b)
+				return err == nil
+			}
+		}
+		return false
+	}, "no mail "+part)
+	return content
 }
 
 func TestEndToEnd(t *testing.T) {
@@ -260,4 +329,38 @@ func formsScenario(t *testing.T, l *liveSystem) {
 	testutil.Eventually(t, 10*time.Second, func() bool {
 		return strings.Contains(e.get("/about").body, "badge-down")
 	}, "the dead customers instance is not shown as down")
+
+	// The business day: the form starts the next day once, however often it is sent.
+	l.waitInvoicingKnowsFinished(t, l.today, job.Get("jobId"))
+	bd := e.get("/business-day")
+	bd.expect(t, http.StatusOK, "Start the next business day")
+	current := bd.hidden("current")
+	start := url.Values{"current": {current}}
+	p = e.post("/business-day", start)
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/business-day?started=") {
+		t.Fatalf("start the next day: %d %q %s", p.status, p.location, p.body)
+	}
+	started := strings.TrimPrefix(p.location, "/business-day?started=")
+	if want, err := time.Parse(time.DateOnly, current); current != "" && (err != nil || started != want.AddDate(0, 0, 1).Format(time.DateOnly)) {
+		t.Fatalf("started %s after %s", started, current)
+	}
+	e.post("/business-day", start).expect(t, http.StatusConflict, "Nothing was started: the business day has already moved on")
+	var day struct{ Date string }
+	if s := l.api(t, http.MethodGet, "/api/time", nil, &day); s != http.StatusOK || day.Date != started {
+		t.Fatalf("business day %d %q after one start, want %s", s, day.Date, started)
+	}
+	e.get(p.location).expect(t, http.StatusOK, "has started.")
+
+	// Harry's finished job (08:15–09:30: 1.25 h at € 18.50 = € 23.125, rounded half up) is invoiced.
+	var invoices string
+	testutil.Eventually(t, 30*time.Second, func() bool {
+		p := e.get("/invoices?customerId=" + id)
+		invoices = p.body
+		return p.status == http.StatusOK && strings.Contains(p.body, "€ 23.13")
+	}, "Harry's invoice never appeared")
+	m := regexp.MustCompile(`href="(/invoices/[0-9a-f-]{36})"`).FindStringSubmatch(invoices)
+	if m == nil {
+		t.Fatalf("no invoice link in\n%s", invoices)
+	}
+	e.get(m[1]).expect(t, http.StatusOK, "Harry Forms", "08:15–09:30", "1.25", "Forms job", "HT-001-P", "€ 23.13")
 }
