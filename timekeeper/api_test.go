@@ -238,3 +238,33 @@ func TestPostDaysAtTheEndOfTheCalendar(t *testing.T) {
 		t.Errorf("outbox %v", got)
 	}
 }
+
+// A conditional start (?after=) starts the next day only while the caller's day is still
+// current: a retried or double-clicked request starts one day, not two.
+func TestPostDaysAfterStartsOnlyFromTheExpectedDay(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "", at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
+	if res := h.request(http.MethodPost, "/api/time/days", ""); res.status != http.StatusCreated {
+		t.Fatalf("first POST: %d %s", res.status, res.body)
+	}
+	// The current day is 2024-05-02: twice "start the day after 2024-05-02".
+	first := h.request(http.MethodPost, "/api/time/days?after=2024-05-02", "")
+	second := h.request(http.MethodPost, "/api/time/days?after=2024-05-02", "")
+	if first.status != http.StatusCreated || second.status != http.StatusConflict {
+		t.Fatalf("statuses %d, %d; want 201 then 409 (%s)", first.status, second.status, second.body)
+	}
+	if got := h.current().Date; got != "2024-05-03" {
+		t.Fatalf("current day %s, want 2024-05-03", got)
+	}
+	if n := len(h.dayEvents()); n != 2 {
+		t.Fatalf("%d DayHasPassed events, want 2", n)
+	}
+	for _, bad := range []string{"yesterday", "2024-13-01", "2024-5-3"} {
+		if res := h.request(http.MethodPost, "/api/time/days?after="+bad, ""); res.status != http.StatusBadRequest {
+			t.Errorf("after=%s: %d, want 400", bad, res.status)
+		}
+	}
+	if n := len(h.dayEvents()); n != 2 {
+		t.Fatalf("rejected requests started days: %d events", n)
+	}
+}

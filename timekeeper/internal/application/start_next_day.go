@@ -40,9 +40,22 @@ func NewStartNextDayHandler(repo CalendarUpdater, now domain.Clock, loc *time.Lo
 // The midnight scheduler then starts nothing until the real date passes the day
 // started here: the calendar never goes back and never starts a day twice.
 func (h StartNextDayHandler) Handle(ctx context.Context) (StartNextDayResult, error) {
+	return h.HandleIf(ctx, domain.Date{})
+}
+
+// HandleIf is Handle, but only while the current business day is after (a zero after
+// means unconditionally): it fails with domain.ErrDayMovedOn when another day has been
+// started meanwhile, so that a retried or double-clicked "start the next day" starts
+// one day, not two. The check runs under the calendar's row lock.
+func (h StartNextDayHandler) HandleIf(ctx context.Context, after domain.Date) (StartNextDayResult, error) {
 	at := h.now()
 	var res StartNextDayResult
 	_, err := h.repo.Update(ctx, func(c *domain.Calendar) ([]events.Envelope, error) {
+		if !after.IsZero() {
+			if cur, ok := c.Current(); !ok || cur.Date() != after {
+				return nil, domain.ErrDayMovedOn
+			}
+		}
 		day, err := c.StartNextDay(domain.DateOf(at, h.loc), at)
 		if err != nil {
 			return nil, err

@@ -37,6 +37,15 @@ func NewDate(year int, month time.Month, day int) (Date, error) {
 	return Date{year: year, month: month, day: day}, nil
 }
 
+// ParseDate parses YYYY-MM-DD; anything else is an error wrapping ErrInvalidDate.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || len(s) != len(time.DateOnly) {
+		return Date{}, fmt.Errorf("%w: %q is not YYYY-MM-DD", ErrInvalidDate, s)
+	}
+	return NewDate(t.Year(), t.Month(), t.Day())
+}
+
 // DateOf is the calendar date of the instant t on the wall clocks of loc (t's own
 // location when loc is nil).
 func DateOf(t time.Time, loc *time.Location) Date {

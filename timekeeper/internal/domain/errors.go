@@ -17,3 +17,7 @@ var ErrDayNotAfterCurrent = errors.New("a business day can only start after the 
 // ErrDateOutOfRange is wrapped when the next business day would have a year beyond
 // MaxYear, which the contract's YYYY-MM-DD cannot express.
 var ErrDateOutOfRange = errors.New("business day out of range")
+
+// ErrDayMovedOn is returned by a conditional start when the current business day is no
+// longer the one the caller expected (someone else started a day meanwhile).
+var ErrDayMovedOn = errors.New("the business day has moved on")

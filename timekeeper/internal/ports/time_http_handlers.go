@@ -77,8 +77,21 @@ func (h *HTTPHandlers) current(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, h.response(day))
 }
 
+// startNext starts the next business day. With ?after=YYYY-MM-DD it does so only while
+// that is still the current day (409 otherwise), so a retried request starts one day.
 func (h *HTTPHandlers) startNext(w http.ResponseWriter, r *http.Request) {
-	res, err := h.app.StartNextDay.Handle(r.Context())
+	var after domain.Date
+	if s := r.URL.Query().Get("after"); s != "" {
+		d, err := domain.ParseDate(s)
+		if err != nil {
+			pv := &problem.ValidationError{}
+			pv.Add("after", "must be a date YYYY-MM-DD")
+			problem.Validation(w, r, pv)
+			return
+		}
+		after = d
+	}
+	res, err := h.app.StartNextDay.HandleIf(r.Context(), after)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -105,6 +118,13 @@ func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 			Title:  "Business rule violated",
 			Status: http.StatusConflict,
 			Detail: "The calendar ends at 9999-12-31; no later business day can start.",
+		})
+	case errors.Is(err, domain.ErrDayMovedOn):
+		problem.Write(w, r, problem.Problem{
+			Type:   "https://pitstop.example/problems/business-day-moved-on",
+			Title:  "Business day moved on",
+			Status: http.StatusConflict,
+			Detail: "The business day is no longer the one given in 'after'; nothing was started.",
 		})
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		problem.Write(w, r, problem.Problem{Status: statusClientClosedRequest, Title: "Client Closed Request"})
