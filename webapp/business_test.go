@@ -1,13 +1,19 @@
 package webapp_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pitstop/pitstop/shared-go/testutil"
 	"github.com/pitstop/pitstop/webapp"
 	"github.com/pitstop/pitstop/webapp/internal/apiclient"
 )
@@ -352,4 +358,54 @@ func TestCustomerPageLinksToTheirInvoicesAndReminders(t *testing.T) {
 	e.api.AddCustomer(jane)
 	e.get("/customers/"+jane.CustomerID).expect(t, http.StatusOK,
 		`href="/invoices?customerId=`+jane.CustomerID+`"`, `href="/reminders?customerId=`+jane.CustomerID+`"`)
+}
+
+// Two web app instances (separate processes, separate locks) submitting the same form
+// at once still start one day: the timekeeper re-checks the expected day (?after=).
+func TestConcurrentSubmitsThroughTwoInstancesStartOneDay(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.api.SetBusinessDay(today)
+	second, err := webapp.New(context.Background(), webapp.Options{
+		Upstreams: map[string][]string{webapp.Timekeeper: {e.api.TimekeeperURL}, webapp.Customers: {e.api.CustomersURL}},
+		Log:       testutil.Logger(t), Registry: prometheus.NewRegistry(), Location: garage,
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv2 := httptest.NewServer(second.Handler(64 << 10))
+	t.Cleanup(srv2.Close)
+	body := url.Values{"current": {today}}.Encode()
+	const n = 8
+	statuses := make([]int, 2*n)
+	var wg sync.WaitGroup
+	for i := range 2 * n {
+		base := e.srv.URL
+		if i%2 == 1 {
+			base = srv2.URL
+		}
+		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodPost, base+"/business-day", strings.NewReader(body))
+			if err != nil {
+				return
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if resp, err := noRedirect.Do(req); err == nil {
+				statuses[i] = resp.StatusCode
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	if count[http.StatusSeeOther] != 1 || count[http.StatusConflict] != 2*n-1 {
+		t.Fatalf("statuses %v: want one 303 and %d 409", statuses, 2*n-1)
+	}
+	if d, _ := e.api.BusinessDay(); d.Date != tomorrow {
+		t.Fatalf("business day %s, want %s: one day started", d.Date, tomorrow)
+	}
 }

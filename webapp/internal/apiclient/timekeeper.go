@@ -3,6 +3,7 @@ package apiclient
 import (
 	"context"
 	"net/http"
+	"net/url"
 )
 
 // BusinessDay is the timekeeper's current business day: its date (YYYY-MM-DD), when it
@@ -27,10 +28,16 @@ func (t *Timekeeper) Current(ctx context.Context) (BusinessDay, error) {
 	return out, err
 }
 
-// StartNextDay starts the business day after the current one now and returns it. It is
-// not idempotent: each call starts one more day (callers check the current day first).
-func (t *Timekeeper) StartNextDay(ctx context.Context) (BusinessDay, error) {
+// StartNextDay starts the business day after the current one now and returns it. With
+// after (YYYY-MM-DD) the timekeeper starts it only while after is still the current
+// day and answers a 409 *Problem otherwise, so a retry starts one day, not two; with
+// after empty each call starts one more day.
+func (t *Timekeeper) StartNextDay(ctx context.Context, after string) (BusinessDay, error) {
 	var out BusinessDay
-	err := t.c.do(ctx, http.MethodPost, "/api/time/days", nil, nil, &out)
+	path := "/api/time/days"
+	if after != "" {
+		path += "?after=" + url.QueryEscape(after)
+	}
+	err := t.c.do(ctx, http.MethodPost, path, nil, nil, &out)
 	return out, err
 }

@@ -591,9 +591,13 @@ func (a *API) timekeeperRoutes(r chi.Router) {
 		}
 		writeProblem(w, http.StatusNotFound, "no business day has started yet")
 	})
-	r.Post("/api/time/days", func(w http.ResponseWriter, _ *http.Request) {
+	r.Post("/api/time/days", func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
+		if after := r.URL.Query().Get("after"); after != "" && (a.day == nil || a.day.Date != after) {
+			writeProblem(w, http.StatusConflict, "The business day is no longer the one given in 'after'; nothing was started.")
+			return
+		}
 		next := time.Now().UTC().Format(time.DateOnly) // the first day: today
 		if a.day != nil {
 			t, _ := time.Parse(time.DateOnly, a.day.Date)

@@ -153,16 +153,23 @@ func (h *Handlers) startNextDay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	started, err := h.Timekeeper.StartNextDay(r.Context())
+	// The timekeeper re-checks the expected day under its own lock, so even several
+	// web app instances submitting at once start one day.
+	started, err := h.Timekeeper.StartNextDay(r.Context(), expected)
+	var pr *apiclient.Problem
+	if errors.As(err, &pr) && pr.Status == http.StatusConflict && expected != "" {
+		current := ""
+		if day, found, cerr := h.currentDay(r); cerr == nil && found {
+			current = day.Date
+		}
+		d.Form.FailGeneral(movedOn(expected, current))
+		h.renderBusinessDayAgain(w, r, http.StatusConflict, d)
+		return
+	}
 	if err != nil {
 		h.render(w, r, h.startFailed(r, d.Form, err, " If it went down while answering, the day may have "+
 			"started: trying again is safe, a day that did start is not started twice."), "business_day.html", d)
 		return
-	}
-	if expected != "" && started.Date != nextDate(expected) {
-		// Another process started a day between our check and our start.
-		h.Log.WarnContext(r.Context(), "business day moved on concurrently", "expected", expected,
-			"started", started.Date, "request_id", middleware.GetReqID(r.Context()))
 	}
 	h.Log.InfoContext(r.Context(), "business day started from the web app", "date", started.Date,
 		"request_id", middleware.GetReqID(r.Context()))
