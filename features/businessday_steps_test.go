@@ -42,7 +42,27 @@ const (
 	// relays and consumers, then mails through the dispatchers (which back off while
 	// the mail server is down).
 	dayTimeout = 30 * time.Second
+	// quietFor is how long a step watches that an event does NOT reach the audit log.
+	// An event in an outbox reaches the audit log in well under a second here (relays
+	// poll every 100 ms besides being woken at commit); the window is several times
+	// that, so an event that was published would be seen.
+	quietFor = 3 * time.Second
 )
+
+// consistently polls check for the whole of d and returns its first error: the way to
+// observe that something does not happen (there is no event to wait for).
+func consistently(d time.Duration, check func() error) error {
+	deadline := time.Now().Add(d)
+	for {
+		if err := check(); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
 
 type businessDay struct {
 	Date     string `json:"date"`
@@ -767,6 +787,9 @@ func businessDaySteps(sc *godog.ScenarioContext, w *world) {
 			return nil
 		})
 	sc.Step(`^the audit log shows the MaintenanceReminderSent event for "([^"]*)"$`, func(name string) error {
+		if err := requireNewDay(); err != nil {
+			return err
+		}
 		c, err := customerNamed(name)
 		if err != nil {
 			return err
@@ -778,6 +801,9 @@ func businessDaySteps(sc *godog.ScenarioContext, w *world) {
 		if err != nil {
 			return err
 		}
+		if len(items) != 1 {
+			return fmt.Errorf("the audit log shows %d MaintenanceReminderSent events for %s, want 1", len(items), name)
+		}
 		data, _ := items[0]["data"].(map[string]any)
 		var ids []string
 		list, _ := data["jobIds"].([]any)
@@ -788,7 +814,59 @@ func businessDaySteps(sc *godog.ScenarioContext, w *world) {
 		if data["customerId"] != c.CustomerID || data["date"] != newDay || !sameSet(ids, jobsOf(name, false)) {
 			return fmt.Errorf("the audit log shows %v, want the reminder to %s for %s about jobs %v", data, c.CustomerID, newDay, jobsOf(name, false))
 		}
+		// The event is about the e-mail that left: its Message-ID, at the time it was sent.
+		rs, err := remindersOf(name, newDay)
+		if err != nil {
+			return err
+		}
+		if len(rs) != 1 || rs[0].SentAt == nil {
+			return fmt.Errorf("the audit log shows the reminder to %s as sent, but the reminders show %+v", name, rs)
+		}
+		if data["messageId"] != rs[0].MessageID {
+			return fmt.Errorf("the audit log shows the reminder with Message-ID %v, the reminders %q", data["messageId"], rs[0].MessageID)
+		}
+		evTime, _ := items[0]["time"].(string)
+		at, err := time.Parse(time.RFC3339Nano, evTime)
+		if err != nil {
+			return fmt.Errorf("the audit log entry's time %q: %w", evTime, err)
+		}
+		sentAt, err := time.Parse(time.RFC3339Nano, *rs[0].SentAt)
+		if err != nil {
+			return fmt.Errorf("the reminder's sentAt %q: %w", *rs[0].SentAt, err)
+		}
+		if !at.Equal(sentAt) {
+			return fmt.Errorf("the audit log says the reminder to %s was sent at %s, the reminders say %s", name, evTime, *rs[0].SentAt)
+		}
 		return nil
+	})
+	sc.Step(`^the audit log does not show a MaintenanceReminderSent event for "([^"]*)" while the e-mail waits$`, func(name string) error {
+		// Only after the reminder was seen pending (the reminders step): it and its mail
+		// are committed, so an event published at queue time would be on its way.
+		if err := requireDayHandled(); err != nil {
+			return err
+		}
+		c, err := customerNamed(name)
+		if err != nil {
+			return err
+		}
+		return consistently(quietFor, func() error {
+			rs, err := remindersOf(name, newDay)
+			if err != nil {
+				return err
+			}
+			if len(rs) != 1 || rs[0].SentAt != nil {
+				return fmt.Errorf("the reminder to %s should still wait for the mail server: %+v", name, rs)
+			}
+			items, err := w.auditEntries("notifications.MaintenanceReminderSent", c.CustomerID)
+			if err != nil {
+				return err
+			}
+			if len(items) != 0 {
+				return fmt.Errorf("the audit log shows %d MaintenanceReminderSent events for %s although the e-mail has not left: %v",
+					len(items), name, items)
+			}
+			return nil
+		})
 	})
 
 	// Then: invoices

@@ -5,7 +5,8 @@ Feature: Reminding customers of their maintenance appointments
   will be done and the licence number. A job that is already done is not reminded. If
   the mail server is down when the day begins, the reminders go out as soon as it is back.
   The garage can look up every reminder and see whether it was sent, and everything that
-  happens is kept in the audit log.
+  happens is kept in the audit log, which says a reminder was sent only once its e-mail
+  has actually left, never while it is still waiting for the mail server.
 
   Scenario: A customer is reminded of tomorrow's job
     Given "Nina Reminder" is a customer of the garage who drives "NR-01-AA", a "Toyota" "Yaris"
@@ -77,7 +78,9 @@ Feature: Reminding customers of their maintenance appointments
     When the next business day begins
     Then the reminders show that "Vera Patient" was reminded of 1 job for the new business day but that the e-mail was not sent yet
     And "Vera Patient" has received no reminder e-mail yet
+    And the audit log does not show a MaintenanceReminderSent event for "Vera Patient" while the e-mail waits
     When the mail server is back
     Then "Vera Patient" receives 1 reminder e-mail
     And the reminder e-mail to "Vera Patient" lists "Timing belt" for vehicle "NR-11-AA" from 09:00 to 13:00
     And the reminders show that "Vera Patient" was reminded of 1 job for the new business day and that the e-mail was sent
+    And the audit log shows the MaintenanceReminderSent event for "Vera Patient"

@@ -5,11 +5,13 @@
 // unfinished jobs of that day: one e-mail per customer from noreply@pitstop.example,
 // subject "Vehicle maintenance reminder", listing each job's date, time, description
 // and licence number. In the same transaction as the event's inbox row it stores the
-// reminder, marks the jobs reminded, queues the mail (stable Message-ID
-// reminder.<customerId>.<date>@pitstop.example) and adds MaintenanceReminderSent to the
-// outbox (relayed by notifications/cmd/cdc); the mail dispatcher sends the mail after
-// commit, retrying until the mail server accepts it. A job is reminded at most once
-// whatever is redelivered. Reminders are served under /api/reminders.
+// reminder, marks the jobs reminded and queues the mail (stable Message-ID
+// reminder.<customerId>.<date>@pitstop.example); the mail dispatcher sends the mail
+// after commit, retrying until the mail server accepts it, and in the transaction that
+// marks the mail sent adds MaintenanceReminderSent (time: when it was sent) to the
+// outbox (relayed by notifications/cmd/cdc). So the event says the mail has left, never
+// merely that it was queued, and is published once per reminder. A job is reminded at
+// most once whatever is redelivered. Reminders are served under /api/reminders.
 //
 // Jobs whose customer is unknown when their day begins (a CustomerRegistered delivered
 // after the DayHasPassed) stay pending and are reminded when the customer's data
@@ -24,7 +26,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -53,10 +54,10 @@ type Options struct {
 	// mail.FileSender writing to DefaultMailDir.
 	Sender mail.Sender
 	// Dispatcher tunes the mail dispatcher's polling and retry back-off; zero fields
-	// take the mail package's defaults.
+	// take the mail package's defaults. The context sets its own OnSent (publishing
+	// MaintenanceReminderSent); an OnSent given here runs after it, in the same
+	// transaction.
 	Dispatcher mail.DispatcherConfig
-	// Now stamps the MaintenanceReminderSent events; nil means time.Now.
-	Now func() time.Time
 }
 
 // New is NewWithOptions with the zero Options: reminder mails are written as files to
@@ -70,7 +71,8 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 // module: the HTTP API under /api/reminders and two workers, the durable consumer
 // "notifications" (events delivered at least once, applied exactly once per event id;
 // events that can never be applied are dead-lettered with their reason) and the mail
-// dispatcher that sends committed reminder mails through o.Sender.
+// dispatcher that sends committed reminder mails through o.Sender and publishes each
+// reminder's MaintenanceReminderSent when its mail has been accepted.
 func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, error) {
 	if d.Pool == nil || d.JS == nil {
 		return nil, errors.New("notifications: a Postgres pool and a JetStream client are required")
@@ -89,16 +91,12 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 	if sender == nil {
 		sender = mail.NewFileSender(DefaultMailDir)
 	}
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
 	var reg prometheus.Registerer
 	if d.Registry != nil {
 		reg = d.Registry
 	}
 	mails := adapters.NewReminderMailQueue(Schema)
-	a := application.New(adapters.NewReminderPostgresRepository(d.Pool), now)
+	a := application.New(adapters.NewReminderPostgresRepository(d.Pool))
 	handlers := ports.NewEventHandlers(a, func(tx pgx.Tx) application.Store {
 		return adapters.NewTxStore(tx, mails, Schema)
 	}, d.Log)
@@ -108,8 +106,26 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
-	dispatcher := mail.NewDispatcher(d.Pool, Schema, sender, o.Dispatcher, d.Log, reg)
+	sent := ports.NewMailSentHandlers(a, func(tx pgx.Tx) application.SentReminderBook {
+		return adapters.NewTxStore(tx, mails, Schema)
+	}, d.Log)
+	dcfg := o.Dispatcher
+	dcfg.OnSent = chainOnSent(sent.OnSent, o.Dispatcher.OnSent)
+	dispatcher := mail.NewDispatcher(d.Pool, Schema, sender, dcfg, d.Log, reg)
 	return module{http: ports.NewHTTPHandlers(a, d.Log), consumer: consumer, dispatcher: dispatcher}, nil
+}
+
+// chainOnSent runs first, then next (if any), in the same transaction.
+func chainOnSent(first, next func(context.Context, pgx.Tx, mail.Record) error) func(context.Context, pgx.Tx, mail.Record) error {
+	if next == nil {
+		return first
+	}
+	return func(ctx context.Context, tx pgx.Tx, r mail.Record) error {
+		if err := first(ctx, tx, r); err != nil {
+			return err
+		}
+		return next(ctx, tx, r)
+	}
 }
 
 type module struct {

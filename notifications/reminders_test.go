@@ -41,7 +41,7 @@ func TestNoJobsNoMail(t *testing.T) {
 // TestOneJobOneMail: the customer of a job planned on the day that begins gets one mail
 // from noreply@pitstop.example naming the job's date, time, description and licence
 // number, with the reminder's stable Message-ID; MaintenanceReminderSent is in the
-// outbox in the same transaction.
+// outbox once the mail is sent, stamped with the time it was sent.
 func TestOneJobOneMail(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -73,11 +73,19 @@ func TestOneJobOneMail(t *testing.T) {
 		}
 	}
 
-	// The event is in the outbox, with the contract's fields.
-	var payload []byte
-	if err := h.pool.QueryRow(context.Background(), `SELECT payload FROM outbox WHERE event_type = $1`,
-		notificationevents.SubjectMaintenanceReminderSent).Scan(&payload); err != nil {
+	// The event is in the outbox, with the contract's fields, at the mail's sent time.
+	var (
+		payload  []byte
+		sameTime bool
+	)
+	if err := h.pool.QueryRow(context.Background(), `SELECT o.payload, o.occurred_at = m.sent_at
+		FROM outbox o JOIN mail_outbox m ON m.message_id = $2
+		WHERE o.event_type = $1`,
+		notificationevents.SubjectMaintenanceReminderSent, wantID).Scan(&payload, &sameTime); err != nil {
 		t.Fatalf("MaintenanceReminderSent not in the outbox: %v", err)
+	}
+	if !sameTime {
+		t.Error("the event's time is not the mail's sent time")
 	}
 	var ev notificationevents.MaintenanceReminderSent
 	if err := json.Unmarshal(payload, &ev); err != nil {
@@ -207,6 +215,9 @@ func TestDayHasPassedDeliveredTwiceSendsOneMail(t *testing.T) {
 	if ms := h.waitAllSent(); len(ms) != 1 {
 		t.Errorf("%d mails sent, want 1: %s", len(ms), describe(ms))
 	}
+	if n := h.count(`SELECT count(*) FROM outbox`); n != 1 {
+		t.Errorf("%d events in the outbox, want 1", n)
+	}
 }
 
 // TestReplayedDaySendsNoSecondReminder: another DayHasPassed of the same date (a new
@@ -264,6 +275,75 @@ func TestSMTPDownNothingLost(t *testing.T) {
 	}
 	if _, err := time.Parse(time.RFC3339Nano, *items[0].SentAt); err != nil {
 		t.Errorf("sentAt %q: %v", *items[0].SentAt, err)
+	}
+}
+
+// TestMaintenanceReminderSentWaitsForTheMailServer: while the mail server is down the
+// reminder exists (sentAt null) but MaintenanceReminderSent is not in the outbox: the
+// event says the mail has left, not that it was queued. When the server is back and
+// has accepted the mail, exactly one event is there, stamped with the sent time.
+func TestMaintenanceReminderSentWaitsForTheMailServer(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.smtp.Stop()
+	c := h.registerCustomer("Lisa de Vries", "lisa@example.com")
+	j := h.planJob(c, today, 8, "APK inspection", "AB-123-C")
+	h.beginDay(today)
+	sentEvents := func() int {
+		return h.count(`SELECT count(*) FROM outbox WHERE event_type = $1`, notificationevents.SubjectMaintenanceReminderSent)
+	}
+
+	// The reminder, its mail and (before the fix) its event commit in one transaction:
+	// once the reminder is visible, an event queued with it would be visible too.
+	items := h.reminders("").Items
+	if len(items) != 1 || items[0].SentAt != nil {
+		t.Fatalf("reminders while SMTP is down %+v, want one with sentAt null", items)
+	}
+	if n := sentEvents(); n != 0 {
+		t.Fatalf("%d MaintenanceReminderSent in the outbox while the mail is pending, want 0", n)
+	}
+	testutil.Eventually(t, wait, func() bool {
+		return h.count(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts >= 2`) == 1
+	}, "the dispatcher never retried the pending mail")
+	if n := sentEvents(); n != 0 {
+		t.Fatalf("%d MaintenanceReminderSent in the outbox after failed sends, want 0", n)
+	}
+
+	h.smtp.Start()
+	h.waitAllSent()
+	if n := sentEvents(); n != 1 {
+		t.Fatalf("%d MaintenanceReminderSent after the mail was sent, want 1", n)
+	}
+	var (
+		payload []byte
+		at      time.Time
+	)
+	if err := h.pool.QueryRow(context.Background(), `SELECT payload, occurred_at FROM outbox WHERE event_type = $1`,
+		notificationevents.SubjectMaintenanceReminderSent).Scan(&payload, &at); err != nil {
+		t.Fatal(err)
+	}
+	var ev notificationevents.MaintenanceReminderSent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		t.Fatal(err)
+	}
+	want := notificationevents.MaintenanceReminderSent{CustomerID: c.id, Date: today, JobIDs: []string{j.id},
+		MessageID: items[0].MessageID}
+	if !reflect.DeepEqual(ev, want) {
+		t.Errorf("event %+v, want %+v", ev, want)
+	}
+	items = h.reminders("").Items
+	if len(items) != 1 || items[0].SentAt == nil {
+		t.Fatalf("reminders after the outage %+v, want sentAt set", items)
+	}
+	sentAt, err := time.Parse(time.RFC3339Nano, *items[0].SentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !at.Equal(sentAt) {
+		t.Errorf("event time %v, want the reminder's sentAt %v", at, sentAt)
+	}
+	if received := h.smtp.Messages(); len(received) != 1 {
+		t.Errorf("%d mails received, want 1: %s", len(received), describe(received))
 	}
 }
 
@@ -388,5 +468,13 @@ func TestRelayPublishesMaintenanceReminderSent(t *testing.T) {
 		MessageID: "reminder." + c.id + "." + today + "@pitstop.example"}
 	if !reflect.DeepEqual(got, want) || ev.Source != notificationevents.Source || ev.Subject != c.id {
 		t.Errorf("published %+v (%s, %s), want %+v", got, ev.Source, ev.Subject, want)
+	}
+	// ce-time is when the mail was sent.
+	items := h.reminders("").Items
+	if len(items) != 1 || items[0].SentAt == nil {
+		t.Fatalf("reminders %+v, want one sent", items)
+	}
+	if sentAt, err := time.Parse(time.RFC3339Nano, *items[0].SentAt); err != nil || !ev.Time.Equal(sentAt) {
+		t.Errorf("ce-time %v, want the reminder's sentAt %s (%v)", ev.Time, *items[0].SentAt, err)
 	}
 }

@@ -7,8 +7,10 @@ const Source = "pitstop/notifications"
 // SubjectMaintenanceReminderSent is the subject (and CloudEvents type) of MaintenanceReminderSent.
 const SubjectMaintenanceReminderSent = "pitstop.notifications.MaintenanceReminderSent"
 
-// MaintenanceReminderSent is published when a reminder e-mail has been queued for a
-// customer; MessageID is the e-mail's stable Message-ID.
+// MaintenanceReminderSent is published once the reminder e-mail has been accepted by
+// the mail server (not when it was queued: while the mail server is down there is no
+// event), once per reminder; the event's time (ce-time) is when it was sent. MessageID
+// is the e-mail's stable Message-ID.
 type MaintenanceReminderSent struct {
 	CustomerID string   `json:"customerId"`
 	Date       string   `json:"date"`

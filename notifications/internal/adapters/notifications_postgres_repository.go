@@ -2,6 +2,7 @@ package adapters
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,10 +20,12 @@ type MailQueue interface {
 	Enqueue(ctx context.Context, tx pgx.Tx, m domain.Mail) error
 }
 
-// TxStore is the notifications context's storage inside one transaction: the
-// consumer's, which also records the event in the inbox, so that every write here (read
-// model rows, reminders, reminder mails, outbox rows) commits or rolls back with it. It
-// implements application.Store. It is not safe for concurrent use (neither is a pgx.Tx).
+// TxStore is the notifications context's storage inside one transaction, so that every
+// write here commits or rolls back with it: the consumer's, which also records the
+// event in the inbox (read model rows, reminders, reminder mails), or the mail
+// dispatcher's, which marks a mail sent (the MaintenanceReminderSent outbox row). It
+// implements application.Store and application.SentReminderBook. It is not safe for
+// concurrent use (neither is a pgx.Tx).
 type TxStore struct {
 	tx     pgx.Tx
 	mails  MailQueue
@@ -35,7 +38,10 @@ func NewTxStore(tx pgx.Tx, mails MailQueue, schema string) *TxStore {
 	return &TxStore{tx: tx, mails: mails, outbox: outbox.NewWriter(schema)}
 }
 
-var _ application.Store = (*TxStore)(nil)
+var (
+	_ application.Store            = (*TxStore)(nil)
+	_ application.SentReminderBook = (*TxStore)(nil)
+)
 
 // UpsertCustomer inserts or updates the customer unless the stored row is from a newer
 // (or the same) event (by event time, then event id, which makes the result independent
@@ -87,11 +93,11 @@ func (s *TxStore) RecordJobFinish(ctx context.Context, k domain.JobKey) error {
 	return nil
 }
 
-// AddReminder stores r, marks its jobs reminded, enqueues its mail and adds ev to the
-// outbox, all in the store's transaction. When one of r's jobs is no longer due (a
-// concurrent transaction reminded or finished it), it fails with an error wrapping
+// AddReminder stores r, marks its jobs reminded and enqueues its mail, all in the
+// store's transaction. When one of r's jobs is no longer due (a concurrent transaction
+// reminded or finished it), it fails with an error wrapping
 // application.ErrJobAlreadyReminded and the caller's transaction must roll back.
-func (s *TxStore) AddReminder(ctx context.Context, r domain.Reminder, ev events.Envelope) error {
+func (s *TxStore) AddReminder(ctx context.Context, r domain.Reminder) error {
 	var id int64
 	err := s.tx.QueryRow(ctx, `INSERT INTO reminders (customer_id, reminder_date, seq, job_ids, message_id)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -113,10 +119,32 @@ func (s *TxStore) AddReminder(ctx context.Context, r domain.Reminder, ev events.
 	if err := s.mails.Enqueue(ctx, s.tx, r.Mail()); err != nil {
 		return fmt.Errorf("enqueue reminder mail: %w", err)
 	}
-	if err := s.outbox.Add(ctx, s.tx, ev); err != nil {
-		return err
-	}
 	return nil
+}
+
+// ReminderByMessageID returns the reminder whose mail has the Message-ID (its
+// delivery state is not read: the caller is the one marking the mail sent).
+func (s *TxStore) ReminderByMessageID(ctx context.Context, messageID string) (application.ReminderRecord, bool, error) {
+	var (
+		rec application.ReminderRecord
+		day time.Time
+	)
+	err := s.tx.QueryRow(ctx, `SELECT id, customer_id, reminder_date, job_ids, message_id, created_at
+		FROM reminders WHERE message_id = $1`, messageID).
+		Scan(&rec.Position, &rec.CustomerID, &day, &rec.JobIDs, &rec.MessageID, &rec.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return application.ReminderRecord{}, false, nil
+	}
+	if err != nil {
+		return application.ReminderRecord{}, false, fmt.Errorf("select reminder %s: %w", messageID, err)
+	}
+	rec.Date = domain.DateOf(day)
+	return rec, true, nil
+}
+
+// AddEvent adds ev to the outbox in the store's transaction.
+func (s *TxStore) AddEvent(ctx context.Context, ev events.Envelope) error {
+	return s.outbox.Add(ctx, s.tx, ev)
 }
 
 // StartDay records the business day and reports whether no later day has begun.

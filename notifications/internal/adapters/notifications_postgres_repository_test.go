@@ -42,7 +42,7 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	return &fixture{t: t, pool: pool, app: application.New(adapters.NewReminderPostgresRepository(pool), time.Now)}
+	return &fixture{t: t, pool: pool, app: application.New(adapters.NewReminderPostgresRepository(pool))}
 }
 
 // tx runs fn on a store bound to a new transaction and commits it when fn succeeds.
@@ -175,7 +175,9 @@ func TestJobPlanAndFinishMergeInEitherOrder(t *testing.T) {
 	}
 }
 
-func TestReminderStoresMailAndEventAndKeepsLocalTimes(t *testing.T) {
+// TestReminderStoresMailButNoEventAndKeepsLocalTimes: reminding queues the mail and
+// marks the jobs; MaintenanceReminderSent is not in the outbox until the mail is sent.
+func TestReminderStoresMailButNoEventAndKeepsLocalTimes(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.customer("c-1", "one@example.com", time.Now())
@@ -196,11 +198,81 @@ func TestReminderStoresMailAndEventAndKeepsLocalTimes(t *testing.T) {
 	if want := "2024-05-01 08:30-09:45: APK"; !strings.Contains(text, want) {
 		t.Errorf("mail body lacks %q:\n%s", want, text)
 	}
-	if n := f.count(`SELECT count(*) FROM outbox WHERE subject = 'c-1'`); n != 1 {
-		t.Errorf("%d outbox rows, want 1", n)
+	if n := f.count(`SELECT count(*) FROM outbox`); n != 0 {
+		t.Errorf("%d outbox rows while the mail is only queued, want 0", n)
 	}
 	if n := f.count(`SELECT count(*) FROM jobs WHERE reminder_id IS NOT NULL`); n != 1 {
 		t.Errorf("%d jobs marked reminded, want 1", n)
+	}
+}
+
+// TestSentReminderIsFoundByMessageIDAndItsEventAdded: the store the mail dispatcher's
+// OnSent uses finds a reminder by its mail's Message-ID (and nothing for other mails),
+// and adds the event in the caller's transaction (rolled back with it).
+func TestSentReminderIsFoundByMessageIDAndItsEventAdded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.customer("c-1", "one@example.com", time.Now())
+	f.plan("j-2", "c-1", "2024-05-01", 13, "Oil")
+	f.plan("j-1", "c-1", "2024-05-01", 8, "APK")
+	if _, err := f.startDay("2024-05-01"); err != nil {
+		t.Fatal(err)
+	}
+	const id = "reminder.c-1.2024-05-01@pitstop.example"
+	sentAt := time.Date(2024, 5, 1, 9, 15, 0, 0, time.UTC)
+	send := func(messageID string) (application.RecordReminderSentResult, error) {
+		var res application.RecordReminderSentResult
+		err := postgres.WithTx(ctx, f.pool, func(tx pgx.Tx) error {
+			var err error
+			res, err = f.app.RecordReminderSent.Handle(ctx, adapters.NewTxStore(tx, adapters.NewReminderMailQueue(schema), schema),
+				application.RecordReminderSent{MessageID: messageID, SentAt: sentAt})
+			return err
+		})
+		return res, err
+	}
+
+	if res, err := send("invoice.2024-000001@pitstop.example"); err != nil || res.Published {
+		t.Fatalf("a mail that is no reminder: %+v, %v", res, err)
+	}
+	if n := f.count(`SELECT count(*) FROM outbox`); n != 0 {
+		t.Fatalf("%d outbox rows for a mail that is no reminder", n)
+	}
+
+	// Rolled back with the caller's transaction.
+	errAbort := errors.New("marking rolled back")
+	err := postgres.WithTx(ctx, f.pool, func(tx pgx.Tx) error {
+		if _, err := f.app.RecordReminderSent.Handle(ctx, adapters.NewTxStore(tx, adapters.NewReminderMailQueue(schema), schema),
+			application.RecordReminderSent{MessageID: id, SentAt: sentAt}); err != nil {
+			return err
+		}
+		return errAbort
+	})
+	if !errors.Is(err, errAbort) || f.count(`SELECT count(*) FROM outbox`) != 0 {
+		t.Fatalf("rolled back marking: %v, %d outbox rows", err, f.count(`SELECT count(*) FROM outbox`))
+	}
+
+	res, err := send(id)
+	if err != nil || !res.Published {
+		t.Fatalf("sent reminder: %+v, %v", res, err)
+	}
+	r := res.Reminder
+	if r.CustomerID != "c-1" || r.Date.String() != "2024-05-01" || r.MessageID != id ||
+		strings.Join(r.JobIDs, ",") != "j-1,j-2" || r.Position == 0 || r.CreatedAt.IsZero() {
+		t.Errorf("reminder found %+v", r)
+	}
+	var (
+		typ, subject string
+		at           time.Time
+		payload      string
+	)
+	if err := f.pool.QueryRow(ctx, `SELECT event_type, subject, occurred_at, convert_from(payload, 'UTF8') FROM outbox`).
+		Scan(&typ, &subject, &at, &payload); err != nil {
+		t.Fatal(err)
+	}
+	if typ != "pitstop.notifications.MaintenanceReminderSent" || subject != "c-1" || !at.Equal(sentAt) ||
+		!strings.Contains(payload, id) {
+		t.Errorf("outbox row %s %s %v %s", typ, subject, at, payload)
 	}
 }
 
@@ -244,8 +316,8 @@ func TestConcurrentDayStartsRemindOnce(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM mail_outbox`); n != customers {
 		t.Errorf("%d mails, want %d", n, customers)
 	}
-	if n := f.count(`SELECT count(*) FROM outbox`); n != customers {
-		t.Errorf("%d events, want %d", n, customers)
+	if n := f.count(`SELECT count(*) FROM outbox`); n != 0 {
+		t.Errorf("%d events while the mails are only queued, want 0", n)
 	}
 	if n := f.count(`SELECT count(*) FROM reminders WHERE cardinality(job_ids) = 2`); n != customers {
 		t.Errorf("%d reminders with both jobs, want %d", n, customers)

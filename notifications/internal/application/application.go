@@ -2,8 +2,10 @@
 // command and per query. The commands are driven by the JetStream consumer and run
 // inside its inbox transaction: keeping the customers and jobs read model
 // (RecordCustomer, RecordJobPlanned, RecordJobFinished) and reminding customers of
-// their jobs when a business day begins (StartBusinessDay). The query serves the HTTP
-// API (ListReminders).
+// their jobs when a business day begins (StartBusinessDay), which queues their mails.
+// RecordReminderSent is driven by the mail dispatcher once the mail server accepted a
+// mail, inside the transaction that marks the mail sent: only then is
+// MaintenanceReminderSent published. The query serves the HTTP API (ListReminders).
 package application
 
 import (
@@ -64,10 +66,22 @@ type ReminderBook interface {
 	// customerID's when it is not empty), and lists the ids of such jobs whose customer
 	// is not known yet (waiting).
 	DueReminders(ctx context.Context, date domain.Date, customerID string) (due []DueReminder, waiting []string, err error)
-	// AddReminder stores r, marks its jobs reminded, queues its mail for sending after
-	// commit and adds ev to the outbox. A job that is already reminded makes it fail
-	// with an error wrapping ErrJobAlreadyReminded.
-	AddReminder(ctx context.Context, r domain.Reminder, ev events.Envelope) error
+	// AddReminder stores r, marks its jobs reminded and queues its mail for sending
+	// after commit (its MaintenanceReminderSent event follows when the mail server
+	// accepts the mail: see SentReminderBook). A job that is already reminded makes it
+	// fail with an error wrapping ErrJobAlreadyReminded.
+	AddReminder(ctx context.Context, r domain.Reminder) error
+}
+
+// SentReminderBook is what RecordReminderSent needs, bound to the mail dispatcher's
+// transaction that marks a mail sent: what it writes commits if and only if the mail
+// is recorded as sent.
+type SentReminderBook interface {
+	// ReminderByMessageID returns the reminder whose e-mail has the Message-ID; ok is
+	// false when no reminder has it (the mail is not a reminder).
+	ReminderByMessageID(ctx context.Context, messageID string) (r ReminderRecord, ok bool, err error)
+	// AddEvent adds ev to the outbox.
+	AddEvent(ctx context.Context, ev events.Envelope) error
 }
 
 // Store is everything the commands write, bound to one transaction.
@@ -108,21 +122,23 @@ type ReminderReader interface {
 
 // Application groups the context's use cases; the driving ports call its fields.
 type Application struct {
-	RecordCustomer    RecordCustomerHandler
-	RecordJobPlanned  RecordJobPlannedHandler
-	RecordJobFinished RecordJobFinishedHandler
-	StartBusinessDay  StartBusinessDayHandler
-	ListReminders     ListRemindersHandler
+	RecordCustomer     RecordCustomerHandler
+	RecordJobPlanned   RecordJobPlannedHandler
+	RecordJobFinished  RecordJobFinishedHandler
+	StartBusinessDay   StartBusinessDayHandler
+	RecordReminderSent RecordReminderSentHandler
+	ListReminders      ListRemindersHandler
 }
 
-// New builds the use cases: reads through reader, events stamped with now.
-func New(reader ReminderReader, now func() time.Time) Application {
-	r := reminder{now: now}
+// New builds the use cases; the query reads through reader.
+func New(reader ReminderReader) Application {
+	r := reminder{}
 	return Application{
-		RecordCustomer:    RecordCustomerHandler{remind: r},
-		RecordJobPlanned:  RecordJobPlannedHandler{remind: r},
-		RecordJobFinished: RecordJobFinishedHandler{},
-		StartBusinessDay:  StartBusinessDayHandler{remind: r},
-		ListReminders:     NewListRemindersHandler(reader),
+		RecordCustomer:     RecordCustomerHandler{remind: r},
+		RecordJobPlanned:   RecordJobPlannedHandler{remind: r},
+		RecordJobFinished:  RecordJobFinishedHandler{},
+		StartBusinessDay:   StartBusinessDayHandler{remind: r},
+		RecordReminderSent: RecordReminderSentHandler{},
+		ListReminders:      NewListRemindersHandler(reader),
 	}
 }

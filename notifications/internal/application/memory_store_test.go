@@ -11,8 +11,8 @@ import (
 	"github.com/pitstop/pitstop/shared-go/events"
 )
 
-// memoryStore is an in-memory application.Store with the semantics the Postgres store
-// documents, for testing the use cases' rules.
+// memoryStore is an in-memory application.Store and application.SentReminderBook with
+// the semantics the Postgres store documents, for testing the use cases' rules.
 type memoryStore struct {
 	customers map[string]memCustomer
 	jobs      map[domain.JobKey]*memJob
@@ -132,7 +132,7 @@ func (s *memoryStore) DueReminders(_ context.Context, date domain.Date, customer
 	return due, waiting, nil
 }
 
-func (s *memoryStore) AddReminder(_ context.Context, r domain.Reminder, ev events.Envelope) error {
+func (s *memoryStore) AddReminder(_ context.Context, r domain.Reminder) error {
 	for _, j := range r.Jobs() {
 		row := s.jobs[j.Key()]
 		if row == nil || row.reminded || row.finished {
@@ -149,6 +149,20 @@ func (s *memoryStore) AddReminder(_ context.Context, r domain.Reminder, ev event
 	}
 	s.reminders = append(s.reminders, r)
 	s.mails = append(s.mails, r.Mail())
+	return nil
+}
+
+func (s *memoryStore) ReminderByMessageID(_ context.Context, id string) (application.ReminderRecord, bool, error) {
+	for i, r := range s.reminders {
+		if r.MessageID() == id {
+			return application.ReminderRecord{CustomerID: r.Customer().ID(), Date: r.Date(), JobIDs: r.JobIDs(),
+				MessageID: r.MessageID(), Position: int64(i + 1)}, true, nil
+		}
+	}
+	return application.ReminderRecord{}, false, nil
+}
+
+func (s *memoryStore) AddEvent(_ context.Context, ev events.Envelope) error {
 	s.events = append(s.events, ev)
 	return nil
 }

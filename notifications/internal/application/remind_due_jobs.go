@@ -3,11 +3,8 @@ package application
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/pitstop/pitstop/notifications/internal/domain"
-	"github.com/pitstop/pitstop/serviceapis/notificationevents"
-	"github.com/pitstop/pitstop/shared-go/events"
 )
 
 // Reminded is what a command reminded.
@@ -21,10 +18,10 @@ type Reminded struct {
 
 // reminder is the rule shared by the commands: every planned, unfinished, not yet
 // reminded job of the current business day whose customer is known is reminded, once,
-// in one reminder per customer.
-type reminder struct {
-	now func() time.Time
-}
+// in one reminder per customer. Reminding stores the reminder and queues its mail; the
+// MaintenanceReminderSent event is published when the mail server accepted the mail
+// (RecordReminderSent), not here.
+type reminder struct{}
 
 // remindDue reminds the due jobs of date (only customerID's when it is not empty).
 func (h reminder) remindDue(ctx context.Context, book ReminderBook, date domain.Date, customerID string) (Reminded, error) {
@@ -38,11 +35,7 @@ func (h reminder) remindDue(ctx context.Context, book ReminderBook, date domain.
 		if err != nil {
 			return Reminded{}, fmt.Errorf("remind customer %s of %s: %w", d.Customer.ID(), date, err)
 		}
-		ev, err := events.New(notificationevents.Source, ReminderSentEvent(r), h.now())
-		if err != nil {
-			return Reminded{}, err
-		}
-		if err := book.AddReminder(ctx, r, ev); err != nil {
+		if err := book.AddReminder(ctx, r); err != nil {
 			return Reminded{}, fmt.Errorf("remind customer %s of %s: %w", d.Customer.ID(), date, err)
 		}
 		res.Reminders = append(res.Reminders, r)
@@ -61,14 +54,4 @@ func (h reminder) remindToday(ctx context.Context, book ReminderBook, customerID
 		return Reminded{}, nil
 	}
 	return h.remindDue(ctx, book, today, customerID)
-}
-
-// ReminderSentEvent is the contract form of r.
-func ReminderSentEvent(r domain.Reminder) notificationevents.MaintenanceReminderSent {
-	return notificationevents.MaintenanceReminderSent{
-		CustomerID: r.Customer().ID(),
-		Date:       r.Date().String(),
-		JobIDs:     r.JobIDs(),
-		MessageID:  r.MessageID(),
-	}
 }

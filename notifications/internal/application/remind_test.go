@@ -39,7 +39,7 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	return &fixture{t: t, app: application.New(nil, func() time.Time { return clock }), store: newMemoryStore()}
+	return &fixture{t: t, app: application.New(nil), store: newMemoryStore()}
 }
 
 func (f *fixture) customer(id, email string, at time.Time) application.RecordCustomerResult {
@@ -116,9 +116,43 @@ func TestStartBusinessDayRemindsEachCustomerOnceOfAllDueJobs(t *testing.T) {
 	if len(f.store.mails) != 2 || f.store.mails[0].To[0] != "one@example.com" || f.store.mails[1].To[0] != "two@example.com" {
 		t.Errorf("mails %+v", f.store.mails)
 	}
-	// The event carries the contract fields.
-	if len(f.store.events) != 2 {
-		t.Fatalf("%d events, want 2", len(f.store.events))
+	// Queuing the mails publishes nothing: MaintenanceReminderSent waits for the mail
+	// server (RecordReminderSent).
+	if len(f.store.events) != 0 {
+		t.Errorf("%d events published when the mails were only queued, want 0", len(f.store.events))
+	}
+
+	// The same day again (a replayed DayHasPassed with a new id): nothing new.
+	if res := f.startDay("2024-05-01"); len(res.Reminders) != 0 || res.Stale {
+		t.Errorf("second start of the day: %+v", res)
+	}
+	if len(f.store.reminders) != 2 || len(f.store.mails) != 2 || len(f.store.events) != 0 {
+		t.Errorf("the day's second start reminded again: %v", f.sent())
+	}
+}
+
+// TestASentReminderPublishesMaintenanceReminderSentAtItsSentTime: when the mail server
+// accepted a reminder's mail, its event carries the contract's fields and the time the
+// mail was sent; a mail that is no reminder publishes nothing.
+func TestASentReminderPublishesMaintenanceReminderSentAtItsSentTime(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.customer("c-1", "one@example.com", clock)
+	f.plan("j-1b", "c-1", "2024-05-01", 13)
+	f.plan("j-1a", "c-1", "2024-05-01", 8)
+	f.startDay("2024-05-01")
+
+	sentAt := clock.Add(3 * time.Hour) // the mail server was down for a while
+	res, err := f.app.RecordReminderSent.Handle(ctx, f.store, application.RecordReminderSent{
+		MessageID: "reminder.c-1.2024-05-01@pitstop.example", SentAt: sentAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Published || res.Reminder.CustomerID != "c-1" {
+		t.Errorf("result %+v, want the reminder published", res)
+	}
+	if len(f.store.events) != 1 {
+		t.Fatalf("%d events, want 1", len(f.store.events))
 	}
 	ev := f.store.events[0]
 	var got notificationevents.MaintenanceReminderSent
@@ -128,16 +162,22 @@ func TestStartBusinessDayRemindsEachCustomerOnceOfAllDueJobs(t *testing.T) {
 	want := notificationevents.MaintenanceReminderSent{CustomerID: "c-1", Date: "2024-05-01", JobIDs: []string{"j-1a", "j-1b"},
 		MessageID: "reminder.c-1.2024-05-01@pitstop.example"}
 	if !reflect.DeepEqual(got, want) || ev.Type != notificationevents.SubjectMaintenanceReminderSent ||
-		ev.Source != notificationevents.Source || ev.Subject != "c-1" || !ev.Time.Equal(clock) {
-		t.Errorf("event %+v %+v, want %+v", ev, got, want)
+		ev.Source != notificationevents.Source || ev.Subject != "c-1" || !ev.Time.Equal(sentAt) {
+		t.Errorf("event %+v %+v, want %+v at %v", ev, got, want, sentAt)
 	}
 
-	// The same day again (a replayed DayHasPassed with a new id): nothing new.
-	if res := f.startDay("2024-05-01"); len(res.Reminders) != 0 || res.Stale {
-		t.Errorf("second start of the day: %+v", res)
+	res, err = f.app.RecordReminderSent.Handle(ctx, f.store, application.RecordReminderSent{
+		MessageID: "invoice.2024-000001@pitstop.example", SentAt: sentAt})
+	if err != nil || res.Published || len(f.store.events) != 1 {
+		t.Errorf("a mail that is no reminder: %+v, %v, %d events; want nothing published", res, err, len(f.store.events))
 	}
-	if len(f.store.reminders) != 2 || len(f.store.mails) != 2 || len(f.store.events) != 2 {
-		t.Errorf("the day's second start reminded again: %v", f.sent())
+	for _, cmd := range []application.RecordReminderSent{{SentAt: sentAt}, {MessageID: want.MessageID}} {
+		if _, err := f.app.RecordReminderSent.Handle(ctx, f.store, cmd); err == nil {
+			t.Errorf("%+v accepted", cmd)
+		}
+	}
+	if len(f.store.events) != 1 {
+		t.Errorf("%d events after rejected commands, want 1", len(f.store.events))
 	}
 }
 

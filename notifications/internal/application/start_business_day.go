@@ -29,8 +29,8 @@ type StartBusinessDayHandler struct {
 // Handle records, through book (bound to the consumer's transaction), that cmd.Date
 // began and, unless a later day already began, reminds every customer of their
 // planned, unfinished, not yet reminded jobs of that day: one reminder per customer
-// listing all of them, its mail queued and its MaintenanceReminderSent event in the
-// outbox. Jobs are marked reminded in the same transaction as the event's inbox row,
+// listing all of them, its mail queued (its MaintenanceReminderSent event follows when
+// the mail server accepts the mail: RecordReminderSent). Jobs are marked reminded in the same transaction as the event's inbox row,
 // so a job is reminded at most once whatever is delivered again: the same event (the
 // inbox), or another DayHasPassed of the same day (the reminded mark). Due jobs whose
 // customer is not known yet are left Waiting: RecordCustomer reminds them when the

@@ -34,11 +34,12 @@ var FilterSubjects = []string{
 type StoreFor func(tx pgx.Tx) application.Store
 
 // EventHandlers apply the notifications context's events. Handle is a
-// messaging.Handler: every effect (read model rows, reminders, their mails and
-// MaintenanceReminderSent events) commits in the consumer's transaction together with
-// the event's inbox row, so a redelivered event changes nothing, and the read model is
-// order-tolerant (customers: newer event wins; jobs: plan and finish merge in either
-// order).
+// messaging.Handler: every effect (read model rows, reminders and their queued mails)
+// commits in the consumer's transaction together with the event's inbox row, so a
+// redelivered event changes nothing, and the read model is order-tolerant (customers:
+// newer event wins; jobs: plan and finish merge in either order).
+// MaintenanceReminderSent is not published here but by MailSentHandlers, once the
+// reminder's mail has been accepted.
 type EventHandlers struct {
 	app      application.Application
 	storeFor StoreFor

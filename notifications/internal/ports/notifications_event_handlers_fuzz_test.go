@@ -87,7 +87,7 @@ func FuzzHandleEvent(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
-	app := application.New(adapters.NewReminderPostgresRepository(pool), time.Now)
+	app := application.New(adapters.NewReminderPostgresRepository(pool))
 	mails := adapters.NewReminderMailQueue("notifications")
 	h := ports.NewEventHandlers(app, func(tx pgx.Tx) application.Store {
 		return adapters.NewTxStore(tx, mails, "notifications")
