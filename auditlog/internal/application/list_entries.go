@@ -2,22 +2,13 @@ package application
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pitstop/pitstop/auditlog/internal/domain"
-)
-
-// Page sizes of ListEntries.
-const (
-	// DefaultLimit is the page size when the client asks for none.
-	DefaultLimit = 50
-	// MaxLimit is the largest page a client may ask for.
-	MaxLimit = 200
+	"github.com/pitstop/pitstop/shared-go/paging"
 )
 
 // ListEntries is the query for one page of the audit log in recording order. Its
@@ -30,17 +21,10 @@ type ListEntries struct {
 	// From and To are RFC 3339 times bounding the event time: From inclusive, To
 	// exclusive. A space stands for a "+" (an offset sent unencoded in a URL).
 	From, To string
-	// Limit is the page size, 1..MaxLimit (DefaultLimit when empty).
+	// Limit is the page size, 1..paging.MaxLimit (paging.DefaultLimit when empty).
 	Limit string
 	// Cursor is empty for the first page, or the Next of the previous page.
 	Cursor string
-}
-
-// EntryPage is one page of entries.
-type EntryPage struct {
-	Entries []RecordedEntry
-	// Next is the opaque cursor of the following page; empty on the last page.
-	Next string
 }
 
 // EntryLister is the storage ListEntriesHandler needs.
@@ -62,48 +46,41 @@ func NewListEntriesHandler(repo EntryLister) ListEntriesHandler {
 	return ListEntriesHandler{repo: repo}
 }
 
+// cursorPrefix versions the cursor format.
+const cursorPrefix = "a1:"
+
 // Handle returns the requested page. Invalid parameters yield one *domain.ValidationError
 // (wrapping domain.ErrInvalidFilter) naming every offending parameter: type, subject,
 // from, to, limit, cursor.
-func (h ListEntriesHandler) Handle(ctx context.Context, q ListEntries) (EntryPage, error) {
+func (h ListEntriesHandler) Handle(ctx context.Context, q ListEntries) (paging.Page[RecordedEntry], error) {
 	verr := &domain.ValidationError{Of: domain.ErrInvalidFilter}
 	from := parseTime(verr, "from", q.From)
 	to := parseTime(verr, "to", q.To)
-	limit := DefaultLimit
-	if q.Limit != "" {
-		n, err := strconv.Atoi(q.Limit)
-		if err != nil || n < 1 || n > MaxLimit {
-			verr.Add("limit", fmt.Sprintf("must be an integer between 1 and %d", MaxLimit))
-		}
-		limit = n
+	limit, err := paging.ParseLimit(q.Limit)
+	if err != nil {
+		verr.Add("limit", fmt.Sprintf("must be an integer between 1 and %d", paging.MaxLimit))
 	}
-	var after int64
-	if q.Cursor != "" {
-		var ok bool
-		if after, ok = decodeCursor(q.Cursor); !ok {
-			verr.Add("cursor", "is not a cursor handed out by this API")
-		}
+	after, err := paging.DecodePosition(cursorPrefix, q.Cursor)
+	if err != nil {
+		verr.Add("cursor", "is not a cursor handed out by this API")
 	}
 	f, err := domain.NewFilter(domain.FilterInput{Type: q.Type, Subject: q.Subject, From: from, To: to})
 	if fe := (*domain.ValidationError)(nil); errors.As(err, &fe) {
 		verr.Fields = append(verr.Fields, fe.Fields...)
 	} else if err != nil {
-		return EntryPage{}, err
+		return paging.Page[RecordedEntry]{}, err
 	}
 	if err := verr.OrNil(); err != nil {
-		return EntryPage{}, err
+		return paging.Page[RecordedEntry]{}, err
 	}
 	// One extra row tells whether there is a next page.
 	rows, err := h.repo.List(ctx, f, after, limit+1)
 	if err != nil {
-		return EntryPage{}, fmt.Errorf("list audit entries: %w", err)
+		return paging.Page[RecordedEntry]{}, fmt.Errorf("list audit entries: %w", err)
 	}
-	page := EntryPage{Entries: rows}
-	if len(rows) > limit {
-		page.Entries = rows[:limit]
-		page.Next = encodeCursor(rows[limit-1].Seq)
-	}
-	return page, nil
+	return paging.NewPage(rows, limit, func(last RecordedEntry) string {
+		return paging.EncodePosition(cursorPrefix, last.Seq)
+	}), nil
 }
 
 // parseTime parses an RFC 3339 parameter; empty yields the zero time.
@@ -122,27 +99,4 @@ func parseTime(verr *domain.ValidationError, field, s string) time.Time {
 		return time.Time{}
 	}
 	return t
-}
-
-// cursorPrefix versions the cursor format.
-const cursorPrefix = "a1:"
-
-func encodeCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(seq, 10)))
-}
-
-func decodeCursor(s string) (int64, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return 0, false
-	}
-	digits, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if !ok {
-		return 0, false
-	}
-	seq, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || seq < 1 || strconv.FormatInt(seq, 10) != digits {
-		return 0, false
-	}
-	return seq, true
 }

@@ -79,7 +79,7 @@ func TestListEntriesPages(t *testing.T) {
 					t.Fatal(err)
 				}
 				pages++
-				got = append(got, seqs(page.Entries)...)
+				got = append(got, seqs(page.Items)...)
 				if page.Next == "" {
 					break
 				}

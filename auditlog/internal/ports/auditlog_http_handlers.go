@@ -92,8 +92,8 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	res := listResponse{Items: make([]entryResponse, 0, len(page.Entries)), Next: page.Next}
-	for _, e := range page.Entries {
+	res := listResponse{Items: make([]entryResponse, 0, len(page.Items)), Next: page.Next}
+	for _, e := range page.Items {
 		res.Items = append(res.Items, toResponse(e))
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)

@@ -2,42 +2,19 @@ package application
 
 import (
 	"context"
-	"encoding/base64"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/pitstop/pitstop/customers/internal/domain"
+	"github.com/pitstop/pitstop/shared-go/paging"
 )
 
-// Page sizes of ListCustomers.
-const (
-	// DefaultLimit is the page size when the client asks for none.
-	DefaultLimit = 50
-	// MaxLimit is the largest page a client may ask for.
-	MaxLimit = 200
-)
-
-// ErrInvalidLimit is returned for a page size outside 1..MaxLimit.
-var ErrInvalidLimit = fmt.Errorf("limit must be between 1 and %d", MaxLimit)
-
-// ErrInvalidCursor is returned for a cursor that this service did not hand out.
-var ErrInvalidCursor = errors.New("cursor is not valid")
-
-// ListCustomers is the query for one page of customers in registration order.
+// ListCustomers is the query for one page of customers in registration order. Its
+// fields are the client's raw parameters; empty means "not given".
 type ListCustomers struct {
-	// Limit is the page size, 1..MaxLimit (ports pass DefaultLimit when none was given).
-	Limit int
+	// Limit is the page size, 1..paging.MaxLimit (paging.DefaultLimit when empty).
+	Limit string
 	// Cursor is empty for the first page, or the Next of the previous page.
 	Cursor string
-}
-
-// CustomerPage is one page of customers.
-type CustomerPage struct {
-	Customers []domain.Customer
-	// Next is the opaque cursor of the following page; empty on the last page.
-	Next string
 }
 
 // ListedCustomer is a customer with its position in registration order.
@@ -65,53 +42,26 @@ func NewListCustomersHandler(repo CustomerLister) ListCustomersHandler {
 	return ListCustomersHandler{repo: repo}
 }
 
-// Handle returns the requested page. Errors: ErrInvalidLimit, ErrInvalidCursor.
-func (h ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) (CustomerPage, error) {
-	if q.Limit < 1 || q.Limit > MaxLimit {
-		return CustomerPage{}, ErrInvalidLimit
-	}
-	var after int64
-	if q.Cursor != "" {
-		var err error
-		if after, err = decodeCursor(q.Cursor); err != nil {
-			return CustomerPage{}, err
-		}
-	}
-	// One extra row tells whether there is a next page.
-	rows, err := h.repo.ListAfter(ctx, after, q.Limit+1)
-	if err != nil {
-		return CustomerPage{}, fmt.Errorf("list customers: %w", err)
-	}
-	page := CustomerPage{Customers: make([]domain.Customer, 0, min(len(rows), q.Limit))}
-	for i, r := range rows {
-		if i == q.Limit {
-			page.Next = encodeCursor(rows[i-1].Position)
-			break
-		}
-		page.Customers = append(page.Customers, r.Customer)
-	}
-	return page, nil
-}
-
 // cursorPrefix versions the cursor format.
 const cursorPrefix = "c1:"
 
-func encodeCursor(position int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(position, 10)))
-}
-
-func decodeCursor(s string) (int64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
+// Handle returns the requested page. Errors: paging.ErrInvalidLimit, then
+// paging.ErrInvalidCursor (only the first bad parameter is reported).
+func (h ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) (paging.Page[ListedCustomer], error) {
+	limit, err := paging.ParseLimit(q.Limit)
 	if err != nil {
-		return 0, ErrInvalidCursor
+		return paging.Page[ListedCustomer]{}, err
 	}
-	digits, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if !ok {
-		return 0, ErrInvalidCursor
+	after, err := paging.DecodePosition(cursorPrefix, q.Cursor)
+	if err != nil {
+		return paging.Page[ListedCustomer]{}, err
 	}
-	pos, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || pos < 1 || strconv.FormatInt(pos, 10) != digits {
-		return 0, ErrInvalidCursor
+	// One extra row tells whether there is a next page.
+	rows, err := h.repo.ListAfter(ctx, after, limit+1)
+	if err != nil {
+		return paging.Page[ListedCustomer]{}, fmt.Errorf("list customers: %w", err)
 	}
-	return pos, nil
+	return paging.NewPage(rows, limit, func(last ListedCustomer) string {
+		return paging.EncodePosition(cursorPrefix, last.Position)
+	}), nil
 }

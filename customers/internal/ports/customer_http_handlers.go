@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -15,6 +14,7 @@ import (
 	"github.com/pitstop/pitstop/customers/internal/application"
 	"github.com/pitstop/pitstop/customers/internal/domain"
 	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/paging"
 	"github.com/pitstop/pitstop/shared-go/problem"
 )
 
@@ -149,23 +149,16 @@ func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
-	q := application.ListCustomers{Limit: application.DefaultLimit, Cursor: r.URL.Query().Get("cursor")}
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			h.fail(w, r, application.ErrInvalidLimit)
-			return
-		}
-		q.Limit = n
-	}
-	page, err := h.app.ListCustomers.Handle(r.Context(), q)
+	qs := r.URL.Query()
+	page, err := h.app.ListCustomers.Handle(r.Context(),
+		application.ListCustomers{Limit: qs.Get("limit"), Cursor: qs.Get("cursor")})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	res := listResponse{Items: make([]customerResponse, 0, len(page.Customers)), Next: page.Next}
-	for _, c := range page.Customers {
-		res.Items = append(res.Items, toResponse(c))
+	res := listResponse{Items: make([]customerResponse, 0, len(page.Items)), Next: page.Next}
+	for _, c := range page.Items {
+		res.Items = append(res.Items, toResponse(c.Customer))
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
@@ -199,11 +192,11 @@ func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 			Status: http.StatusConflict,
 			Detail: domain.ErrCustomerConflict.Error(),
 		})
-	case errors.Is(err, application.ErrInvalidLimit):
+	case errors.Is(err, paging.ErrInvalidLimit):
 		pv := &problem.ValidationError{}
-		pv.Add("limit", application.ErrInvalidLimit.Error())
+		pv.Add("limit", paging.ErrInvalidLimit.Error())
 		problem.Validation(w, r, pv)
-	case errors.Is(err, application.ErrInvalidCursor):
+	case errors.Is(err, paging.ErrInvalidCursor):
 		pv := &problem.ValidationError{}
 		pv.Add("cursor", "is not a cursor handed out by this API")
 		problem.Validation(w, r, pv)

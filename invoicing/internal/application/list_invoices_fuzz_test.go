@@ -9,6 +9,7 @@ import (
 
 	"github.com/pitstop/pitstop/invoicing/internal/application"
 	"github.com/pitstop/pitstop/invoicing/internal/domain"
+	"github.com/pitstop/pitstop/shared-go/paging"
 )
 
 // countingReader is an InvoiceReader that records the page size it was asked for.
@@ -49,8 +50,8 @@ func FuzzListInvoices(f *testing.F) {
 		case err != nil:
 			t.Fatalf("unexpected error %v", err)
 		default:
-			if len(page.Invoices) > application.MaxLimit || page.Next == "" {
-				t.Fatalf("page of %d, next %q", len(page.Invoices), page.Next)
+			if len(page.Items) > paging.MaxLimit || page.Next == "" {
+				t.Fatalf("page of %d, next %q", len(page.Items), page.Next)
 			}
 			if _, err := h.Handle(context.Background(), application.ListInvoices{CustomerID: customerID, Limit: limit,
 				Cursor: page.Next}); err != nil {

@@ -128,8 +128,8 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	res := listResponse{Items: make([]invoiceResponse, 0, len(page.Invoices)), Next: page.Next}
-	for _, inv := range page.Invoices {
+	res := listResponse{Items: make([]invoiceResponse, 0, len(page.Items)), Next: page.Next}
+	for _, inv := range page.Items {
 		res.Items = append(res.Items, toResponse(inv))
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/paging"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/vehicles/internal/application"
 	"github.com/pitstop/pitstop/vehicles/internal/domain"
@@ -141,22 +141,15 @@ func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 
 func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
-	q := application.ListVehicles{Limit: application.DefaultLimit, Cursor: qs.Get("cursor"), OwnerID: qs.Get("ownerId")}
-	if s := qs.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			n = -1 // not a number: reported by the query with the other parameters
-		}
-		q.Limit = n
-	}
-	page, err := h.app.ListVehicles.Handle(r.Context(), q)
+	page, err := h.app.ListVehicles.Handle(r.Context(), application.ListVehicles{
+		Limit: qs.Get("limit"), Cursor: qs.Get("cursor"), OwnerID: qs.Get("ownerId")})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	res := listResponse{Items: make([]vehicleResponse, 0, len(page.Vehicles)), Next: page.Next}
-	for _, v := range page.Vehicles {
-		res.Items = append(res.Items, toResponse(v))
+	res := listResponse{Items: make([]vehicleResponse, 0, len(page.Items)), Next: page.Next}
+	for _, v := range page.Items {
+		res.Items = append(res.Items, toResponse(v.Vehicle))
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
@@ -184,13 +177,13 @@ func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 			Status: http.StatusConflict,
 			Detail: domain.ErrVehicleConflict.Error(),
 		})
-	case errors.Is(err, application.ErrInvalidLimit) || errors.Is(err, application.ErrInvalidCursor) ||
+	case errors.Is(err, paging.ErrInvalidLimit) || errors.Is(err, paging.ErrInvalidCursor) ||
 		errors.Is(err, application.ErrInvalidOwnerFilter):
 		pv := &problem.ValidationError{}
-		if errors.Is(err, application.ErrInvalidLimit) {
-			pv.Add("limit", application.ErrInvalidLimit.Error())
+		if errors.Is(err, paging.ErrInvalidLimit) {
+			pv.Add("limit", paging.ErrInvalidLimit.Error())
 		}
-		if errors.Is(err, application.ErrInvalidCursor) {
+		if errors.Is(err, paging.ErrInvalidCursor) {
 			pv.Add("cursor", "is not a cursor handed out by this API")
 		}
 		if errors.Is(err, application.ErrInvalidOwnerFilter) {

@@ -3,6 +3,8 @@ package application
 import (
 	"context"
 	"fmt"
+
+	"github.com/pitstop/pitstop/shared-go/paging"
 )
 
 // ListCustomersHandler pages through the customers of the read model, ordered by id.
@@ -16,27 +18,23 @@ func NewListCustomersHandler(r RefDataReader) *ListCustomersHandler {
 }
 
 // Handle returns up to limit customers after the key after (limit is clamped to
-// 1..MaxPageSize, 0 means DefaultPageSize). Next is set when more may follow.
-func (h *ListCustomersHandler) Handle(ctx context.Context, after string, limit int) (Page[Customer], error) {
+// 1..paging.MaxLimit, 0 means paging.DefaultLimit). Next is the id of the page's
+// last customer when more may follow (the port makes the cursor of it).
+func (h *ListCustomersHandler) Handle(ctx context.Context, after string, limit int) (paging.Page[Customer], error) {
 	limit = clampLimit(limit)
 	items, err := h.r.Customers(ctx, after, limit+1)
 	if err != nil {
-		return Page[Customer]{}, fmt.Errorf("list customers: %w", err)
+		return paging.Page[Customer]{}, fmt.Errorf("list customers: %w", err)
 	}
-	page := Page[Customer]{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.Next = items[limit-1].CustomerID
-	}
-	return page, nil
+	return paging.NewPage(items, limit, func(last Customer) string { return last.CustomerID }), nil
 }
 
 func clampLimit(limit int) int {
 	switch {
 	case limit <= 0:
-		return DefaultPageSize
-	case limit > MaxPageSize:
-		return MaxPageSize
+		return paging.DefaultLimit
+	case limit > paging.MaxLimit:
+		return paging.MaxLimit
 	}
 	return limit
 }

@@ -3,6 +3,8 @@ package application
 import (
 	"context"
 	"fmt"
+
+	"github.com/pitstop/pitstop/shared-go/paging"
 )
 
 // ListVehiclesHandler pages through the vehicles of the read model, ordered by licence
@@ -14,17 +16,13 @@ type ListVehiclesHandler struct {
 // NewListVehiclesHandler returns a handler reading through r.
 func NewListVehiclesHandler(r RefDataReader) *ListVehiclesHandler { return &ListVehiclesHandler{r: r} }
 
-// Handle returns up to limit vehicles after the key after (see ListCustomersHandler).
-func (h *ListVehiclesHandler) Handle(ctx context.Context, after string, limit int) (Page[Vehicle], error) {
+// Handle returns up to limit vehicles after the key after (see ListCustomersHandler);
+// Next is the licence number of the page's last vehicle when more may follow.
+func (h *ListVehiclesHandler) Handle(ctx context.Context, after string, limit int) (paging.Page[Vehicle], error) {
 	limit = clampLimit(limit)
 	items, err := h.r.Vehicles(ctx, after, limit+1)
 	if err != nil {
-		return Page[Vehicle]{}, fmt.Errorf("list vehicles: %w", err)
+		return paging.Page[Vehicle]{}, fmt.Errorf("list vehicles: %w", err)
 	}
-	page := Page[Vehicle]{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.Next = items[limit-1].LicenseNumber
-	}
-	return page, nil
+	return paging.NewPage(items, limit, func(last Vehicle) string { return last.LicenseNumber }), nil
 }

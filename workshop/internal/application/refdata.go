@@ -68,15 +68,3 @@ type RefDataReader interface {
 	// Vehicle returns one vehicle or ErrVehicleNotFound.
 	Vehicle(ctx context.Context, licenseNumber string) (Vehicle, error)
 }
-
-// Page is one page of a list; Next is the key to continue after, empty on the last page.
-type Page[T any] struct {
-	Items []T
-	Next  string
-}
-
-// Paging limits of the reference-data lists.
-const (
-	DefaultPageSize = 50
-	MaxPageSize     = 200
-)

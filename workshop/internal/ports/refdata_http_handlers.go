@@ -1,7 +1,6 @@
 package ports
 
 import (
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/pitstop/pitstop/shared-go/httpx"
+	"github.com/pitstop/pitstop/shared-go/paging"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/workshop/internal/application"
 )
@@ -84,41 +84,32 @@ func validKey(s string) bool {
 	return s != "" && len(s) <= maxKeyLength && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
-// paging parses ?limit= (1..200, default 50) and ?cursor= (opaque, from a previous
+// cursorPrefix is empty: the reference-data cursors predate the versioned ones of the
+// other lists, and a prefix now would turn the cursors clients hold into 400s.
+const cursorPrefix = ""
+
+// pageParams parses ?limit= (1..200, default 50) and ?cursor= (opaque, from a previous
 // page's next), recording field errors.
-func paging(r *http.Request) (after string, limit int, err error) {
+func pageParams(r *http.Request) (after string, limit int, err error) {
 	verr := &problem.ValidationError{}
 	q, qErr := url.ParseQuery(r.URL.RawQuery)
 	if qErr != nil {
 		verr.Add("query", "is not a valid URL query string")
 		return "", 0, verr
 	}
-	if s := q.Get("limit"); s != "" {
-		n, convErr := strconv.Atoi(s)
-		if convErr != nil || n < 1 || n > application.MaxPageSize {
-			verr.Add("limit", "must be an integer from 1 to "+strconv.Itoa(application.MaxPageSize))
-		}
-		limit = n
+	limit, limitErr := paging.ParseLimit(q.Get("limit"))
+	if limitErr != nil {
+		verr.Add("limit", "must be an integer from 1 to "+strconv.Itoa(paging.MaxLimit))
 	}
-	if c := q.Get("cursor"); c != "" {
-		b, decErr := base64.RawURLEncoding.DecodeString(c)
-		if decErr != nil || !validKey(string(b)) {
-			verr.Add("cursor", "is not a cursor returned by this list")
-		}
-		after = string(b)
+	after, cursorErr := paging.DecodeCursor(cursorPrefix, q.Get("cursor"))
+	if cursorErr != nil || (after != "" && !validKey(after)) {
+		verr.Add("cursor", "is not a cursor returned by this list")
 	}
 	return after, limit, verr.OrNil()
 }
 
-func encodeCursor(next string) string {
-	if next == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(next))
-}
-
 func (h *RefDataHTTPHandlers) listCustomers(w http.ResponseWriter, r *http.Request) {
-	after, limit, err := paging(r)
+	after, limit, err := pageParams(r)
 	if err != nil {
 		writeError(w, r, h.log, err)
 		return
@@ -128,7 +119,7 @@ func (h *RefDataHTTPHandlers) listCustomers(w http.ResponseWriter, r *http.Reque
 		writeError(w, r, h.log, err)
 		return
 	}
-	out := listJSON[customerJSON]{Items: make([]customerJSON, 0, len(page.Items)), Next: encodeCursor(page.Next)}
+	out := listJSON[customerJSON]{Items: make([]customerJSON, 0, len(page.Items)), Next: paging.EncodeCursor(cursorPrefix, page.Next)}
 	for _, c := range page.Items {
 		out.Items = append(out.Items, toCustomerJSON(c))
 	}
@@ -150,7 +141,7 @@ func (h *RefDataHTTPHandlers) getCustomer(w http.ResponseWriter, r *http.Request
 }
 
 func (h *RefDataHTTPHandlers) listVehicles(w http.ResponseWriter, r *http.Request) {
-	after, limit, err := paging(r)
+	after, limit, err := pageParams(r)
 	if err != nil {
 		writeError(w, r, h.log, err)
 		return
@@ -160,7 +151,7 @@ func (h *RefDataHTTPHandlers) listVehicles(w http.ResponseWriter, r *http.Reques
 		writeError(w, r, h.log, err)
 		return
 	}
-	out := listJSON[vehicleJSON]{Items: make([]vehicleJSON, 0, len(page.Items)), Next: encodeCursor(page.Next)}
+	out := listJSON[vehicleJSON]{Items: make([]vehicleJSON, 0, len(page.Items)), Next: paging.EncodeCursor(cursorPrefix, page.Next)}
 	for _, v := range page.Items {
 		out.Items = append(out.Items, toVehicleJSON(v))
 	}
