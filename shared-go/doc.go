@@ -11,4 +11,9 @@
 //   - events: the CloudEvents 1.0 binary-mode envelope over NATS headers.
 //   - outbox: the transactional outbox writer and the CDC relay.
 //   - messaging: JetStream streams, durable consumers, the inbox and dead letters.
+//   - mail: the transactional mail queue, its dispatcher and the SMTP and .eml senders.
+//   - paging: page sizes, opaque cursors and pages of the list queries.
+//   - app: wiring a context into a process (cmd/service, cmd/cdc, the all-in-one).
+//   - testutil: fresh databases, in-process JetStream and SMTP servers for tests.
+//   - archtest: the test that enforces the architecture's import rules.
 package sharedgo
