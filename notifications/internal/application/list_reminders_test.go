@@ -65,7 +65,7 @@ func TestListRemindersPages(t *testing.T) {
 					t.Fatal(err)
 				}
 				pages++
-				for _, r := range page.Reminders {
+				for _, r := range page.Items {
 					got = append(got, r.Position)
 				}
 				if page.Next == "" {

@@ -83,8 +83,8 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	res := listResponse{Items: make([]reminderResponse, 0, len(page.Reminders)), Next: page.Next}
-	for _, rem := range page.Reminders {
+	res := listResponse{Items: make([]reminderResponse, 0, len(page.Items)), Next: page.Next}
+	for _, rem := range page.Items {
 		res.Items = append(res.Items, toResponse(rem))
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
