@@ -251,8 +251,9 @@ type row struct {
 	createdAt time.Time
 }
 
-// relayBatch publishes one batch. It returns how many rows it read and whether the
-// broker looked unreachable (every publish failed with a connection-level error).
+// relayBatch publishes one batch. It returns how many rows it read and whether some
+// publish failed for a reason that is not the row's (the broker unreachable or not
+// ready), in which case the caller backs off before the next batch.
 func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 	// A row whose publish has failed holds back the later rows of its aggregate (same
 	// subject) until it is published or dead-lettered, so that per-aggregate order
@@ -316,7 +317,7 @@ func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 		}
 		if p.fut == nil {
 			if p.err != nil && !containsID(poison, p.row.id) {
-				failures = append(failures, failure{id: p.row.id, err: p.err})
+				failures = append(failures, failure{id: p.row.id, subject: p.row.typ, err: p.err})
 			}
 			continue
 		}
@@ -330,9 +331,9 @@ func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 				r.cfg.OnAck(p.row.eventID, now)
 			}
 		case err := <-p.fut.Err():
-			failures = append(failures, failure{id: p.row.id, err: err})
+			failures = append(failures, failure{id: p.row.id, subject: p.row.typ, err: err})
 		case <-timeout.C:
-			failures = append(failures, failure{id: p.row.id, err: jetstream.ErrAsyncPublishTimeout})
+			failures = append(failures, failure{id: p.row.id, subject: p.row.typ, err: jetstream.ErrAsyncPublishTimeout})
 			// The timer fired once; the remaining futures resolve on their own
 			// timeouts, so wait on them without ours.
 			timeout.Reset(r.cfg.AckTimeout + time.Second)
@@ -354,24 +355,28 @@ func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 	}
 	r.m.failed.Add(float64(len(failures) + len(poison)))
 
-	// A broker outage makes every publish fail with a connection-level error; those
-	// attempts say nothing about the rows, so they are not counted against them.
-	outage := len(acked) == 0 && len(failures) > 0 && r.brokerDown(failures)
-	if !outage {
-		failures = append(failures, poison...)
-		if err := r.recordFailures(ctx, failures); err != nil {
-			return 0, false, err
-		}
-	} else if len(poison) > 0 {
-		if err := r.recordFailures(ctx, poison); err != nil {
-			return 0, false, err
+	// Only failures that say something about the row itself count against it; a broker
+	// outage or a JetStream that is still recovering its streams must not walk healthy
+	// rows towards the dead-letter table. Uncounted failures make the relay back off.
+	var counted []failure
+	transient := false
+	routable := map[string]bool{}
+	for _, f := range failures {
+		if r.countable(ctx, f, routable) {
+			counted = append(counted, f)
+		} else {
+			transient = true
 		}
 	}
-	return len(batch), outage, nil
+	if err := r.recordFailures(ctx, append(counted, poison...)); err != nil {
+		return 0, false, err
+	}
+	return len(batch), transient, nil
 }
 
 type failure struct {
 	id        int64
+	subject   string // the NATS subject (event type) the row was published to
 	err       error
 	permanent bool
 }
@@ -385,18 +390,39 @@ func containsID(fs []failure, id int64) bool {
 	return false
 }
 
-func (r *Relay) brokerDown(fs []failure) bool {
+// countable reports whether a publish failure counts against its row. Connection-level
+// errors (timeouts, disconnects, a full async window) never do. "No responders" counts
+// only when no stream captures the row's subject (a poison row); when one does, the
+// broker's JetStream was not ready (say, recovering after a restart). routable caches
+// the stream look-ups of one batch.
+func (r *Relay) countable(ctx context.Context, f failure, routable map[string]bool) bool {
 	if r.nc.Status() != nats.CONNECTED {
+		return false
+	}
+	if errors.Is(f.err, jetstream.ErrAsyncPublishTimeout) || errors.Is(f.err, nats.ErrTimeout) ||
+		errors.Is(f.err, nats.ErrConnectionClosed) || errors.Is(f.err, nats.ErrDisconnected) ||
+		errors.Is(f.err, jetstream.ErrTooManyStalledMsgs) || errors.Is(f.err, context.DeadlineExceeded) {
+		return false
+	}
+	if !errors.Is(f.err, jetstream.ErrNoStreamResponse) && !errors.Is(f.err, nats.ErrNoResponders) {
 		return true
 	}
-	for _, f := range fs {
-		if !errors.Is(f.err, jetstream.ErrAsyncPublishTimeout) && !errors.Is(f.err, nats.ErrTimeout) &&
-			!errors.Is(f.err, nats.ErrConnectionClosed) && !errors.Is(f.err, nats.ErrDisconnected) &&
-			!errors.Is(f.err, jetstream.ErrTooManyStalledMsgs) {
-			return false
+	ok, seen := routable[f.subject]
+	if !seen {
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := r.js.StreamNameBySubject(lctx, f.subject)
+		cancel()
+		switch {
+		case err == nil:
+			ok = true
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			ok = false
+		default:
+			return false // JetStream's API is not answering: an outage, not the row
 		}
+		routable[f.subject] = ok
 	}
-	return true
+	return !ok
 }
 
 // recordFailures counts an attempt against each failed row, schedules its retry with
@@ -416,7 +442,7 @@ func (r *Relay) recordFailures(ctx context.Context, fs []failure) error {
 		attempts := r.cfg.MaxAttempts
 		if !f.permanent {
 			if err := tx.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-				available_at = now() + least(interval '50 milliseconds' * power(2, attempts), interval '30 seconds')
+				available_at = now() + least(interval '50 milliseconds' * power(2, attempts), interval '5 seconds')
 				WHERE id = $1 RETURNING attempts`, f.id, f.err.Error()).Scan(&attempts); err != nil {
 				return fmt.Errorf("record failure of row %d: %w", f.id, err)
 			}
