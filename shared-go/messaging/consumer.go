@@ -33,7 +33,9 @@ type ConsumerConfig struct {
 	Name string
 	// FilterSubjects selects the events (default: every pitstop event).
 	FilterSubjects []string
-	// MaxDeliver bounds deliveries of one message (default 6).
+	// MaxDeliver bounds the deliveries that run the handler (default 6): a message still
+	// failing on its MaxDeliver-th delivery, or delivered again after a delivery that
+	// never completed, is dead-lettered.
 	MaxDeliver int
 	// Backoff is the redelivery delay after the n-th failed delivery; the last entry
 	// repeats (default 100ms, 500ms, 2s, 5s, 10s).
@@ -135,7 +137,10 @@ func (c *Consumer) run(ctx context.Context) error {
 		FilterSubjects: c.cfg.FilterSubjects,
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        c.cfg.AckWait,
-		MaxDeliver:     c.cfg.MaxDeliver,
+		// The server redelivers without limit; the consumer itself dead-letters a
+		// message past MaxDeliver. A server-side limit would silently drop a message
+		// whose last allowed delivery died with the process (no dead letter, no effect).
+		MaxDeliver: -1,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 		MaxAckPending:  1000,
 	})
@@ -192,6 +197,14 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	delivered := int(meta.NumDelivered)
 	if delivered > 1 {
 		c.m.redeliveries.Inc()
+	}
+	if delivered > c.cfg.MaxDeliver {
+		// Its last allowed delivery never finished (the process died or stopped mid-way):
+		// do not run the handler again, keep the message with the reason.
+		c.m.failures.Inc()
+		c.deadLetter(ctx, msg, meta, fmt.Errorf("%w: delivered %d times, more than MaxDeliver %d, without completing",
+			ErrPermanent, delivered, c.cfg.MaxDeliver))
+		return
 	}
 	env, err := events.FromMsg(msg.Subject(), msg.Headers(), msg.Data())
 	if err != nil {

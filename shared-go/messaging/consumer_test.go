@@ -289,3 +289,51 @@ func TestConsumerResumesAfterRestartWithoutReprocessing(t *testing.T) {
 		t.Fatalf("%d events had more than one effect", got)
 	}
 }
+
+// A message whose last allowed delivery dies with the consumer (crash, stop) is neither
+// lost nor handled again: the next delivery dead-letters it with the reason.
+func TestConsumerDeadLettersAMessageWhoseLastDeliveryNeverCompleted(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	cfg := messaging.ConsumerConfig{Name: "crashy", MaxDeliver: 2, Backoff: []time.Duration{10 * time.Millisecond},
+		AckWait: time.Second}
+	var calls atomic.Int32
+	entered := make(chan struct{}, 1)
+	h := func(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+		if calls.Add(1) == 1 {
+			return errors.New("first delivery fails")
+		}
+		entered <- struct{}{}
+		<-ctx.Done() // the second (last allowed) delivery hangs until the consumer dies
+		return ctx.Err()
+	}
+	c1, err := messaging.NewConsumer(e.pool, e.js, cfg, h, testutil.Logger(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = c1.Run(ctx1); close(done) }()
+	ev := newEvent(t, "crashy")
+	e.publish(ev, ev.ID.String())
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the last allowed delivery never reached the handler")
+	}
+	cancel1() // the consumer dies during its last allowed delivery
+	<-done
+	e.run(cfg, func(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+		calls.Add(1)
+		return effect(ctx, tx, ev)
+	})
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return e.count(`SELECT count(*) FROM consumer_dead_letter WHERE event_id = $1`, ev.ID.String()) == 1
+	}, "dead-lettered on the delivery after the unfinished last one")
+	if got := calls.Load(); got != 2 {
+		t.Fatalf("handler ran %d times, want 2 (MaxDeliver)", got)
+	}
+	if got := e.count(`SELECT count(*) FROM effects`); got != 0 {
+		t.Fatalf("effects = %d, want 0", got)
+	}
+}
