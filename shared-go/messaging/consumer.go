@@ -140,9 +140,9 @@ func (c *Consumer) run(ctx context.Context) error {
 		// The server redelivers without limit; the consumer itself dead-letters a
 		// message past MaxDeliver. A server-side limit would silently drop a message
 		// whose last allowed delivery died with the process (no dead letter, no effect).
-		MaxDeliver: -1,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  1000,
+		MaxDeliver:    -1,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: 1000,
 	})
 	if err != nil {
 		return fmt.Errorf("declare consumer %s: %w", c.cfg.Name, err)
