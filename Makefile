@@ -7,7 +7,9 @@ export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 
 ## run: start the whole garage in one process (see README for URLs).
 run:
-	$(GO) run ./cmd/pitstop
+	@mkdir -p .pitstop-data/bin
+	$(GO) build -o .pitstop-data/bin/pitstop ./cmd/pitstop
+	@exec ./.pitstop-data/bin/pitstop
 
 ## test: every check and every test in the repository (what CI runs).
 test: lint unit

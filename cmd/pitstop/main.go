@@ -54,7 +54,8 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	log := logging.New("pitstop", c.Level, c.Format)
+	// Each component adds its own service name (system.Start), so the root logger has none.
+	log := logging.New("", c.Level, c.Format)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {

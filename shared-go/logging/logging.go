@@ -9,7 +9,8 @@ import (
 )
 
 // New returns a logger writing to stderr in format ("text" or "json") at level
-// ("debug", "info", "warn", "error"), with the service name on every line.
+// ("debug", "info", "warn", "error"), with the service name on every line (none when
+// service is empty, for a process that names each component's lines itself).
 func New(service, level, format string) *slog.Logger {
 	return NewTo(os.Stderr, service, level, format)
 }
@@ -26,6 +27,9 @@ func NewTo(w io.Writer, service, level, format string) *slog.Logger {
 		h = slog.NewJSONHandler(w, opts)
 	} else {
 		h = slog.NewTextHandler(w, opts)
+	}
+	if service == "" {
+		return slog.New(h)
 	}
 	return slog.New(h).With("service", service)
 }
