@@ -4,7 +4,6 @@ import (
 	"context"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -37,17 +36,8 @@ type env struct {
 	srv *httptest.Server
 }
 
-// deadURL is the URL of a port nobody listens on: a service that is down.
-func deadURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + ln.Addr().String()
-	_ = ln.Close()
-	return u
-}
+// deadURL is the URL of a service that is down.
+func deadURL(t *testing.T) string { return testutil.DeadURL(t) }
 
 // start serves a webapp over fresh fake APIs; down names services that are down.
 func start(t *testing.T, configure func(*webapp.Options), down ...string) *env {

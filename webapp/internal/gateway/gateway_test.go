@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -79,17 +78,8 @@ func closingInstance(t *testing.T, received *atomic.Int32) string {
 	return srv.URL
 }
 
-// deadURL is the URL of a port nobody listens on.
-func deadURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + ln.Addr().String()
-	_ = ln.Close()
-	return u
-}
+// deadURL is the URL of a service that is down.
+func deadURL(t *testing.T) string { return testutil.DeadURL(t) }
 
 // serve mounts the gateway on Pitstop's router, as the webapp does.
 func serve(t *testing.T, upstreams map[string][]string) (*gateway.Gateway, *httptest.Server) {
