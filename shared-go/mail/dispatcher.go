@@ -223,7 +223,12 @@ func (d *Dispatcher) drain(ctx context.Context) (wait time.Duration, failed bool
 			delay := backoff(d.cfg.MinBackoff, d.cfg.MaxBackoff, row.attempts)
 			d.log.Warn("mail not sent; will retry", "message_id", row.msg.ID, "attempts", row.attempts+1,
 				"retry_in", delay, "err", sendErr)
-			if err := d.recordFailure(ctx, row, sendErr, delay); err != nil {
+			// Recorded even if ctx is cancelled meanwhile: an unrecorded failure would
+			// keep the lease, and the mail would wait for it to run out.
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			err := d.recordFailure(rctx, row, sendErr, delay)
+			rcancel()
+			if err != nil {
 				return 0, true, err
 			}
 			if _, err := d.refreshPending(ctx); err != nil {
