@@ -211,7 +211,7 @@ func (r *Relay) lead(ctx context.Context, lockConn *pgx.Conn) error {
 				return err
 			}
 			if outage {
-				// NATS is unreachable: back off without counting attempts.
+				// NATS is unreachable or not ready: back off, no attempts counted.
 				backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
 				select {
 				case <-ctx.Done():
@@ -283,7 +283,7 @@ func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 		row     row
 		fut     jetstream.PubAckFuture
 		err     error
-		skipped bool
+		skipped bool // held back behind, or itself, a poison row of its aggregate
 	}
 	ps := make([]pending, len(batch))
 	maxPayload := r.nc.MaxPayload()
@@ -301,6 +301,7 @@ func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 			ps[i].err = fmt.Errorf("payload of %d bytes exceeds the broker's max payload %d", len(msg.Data), maxPayload)
 			poison = append(poison, failure{id: x.id, err: ps[i].err, permanent: true})
 			heldBack[x.subject] = true
+			ps[i].skipped = true // recorded as poison below, never published
 			continue
 		}
 		ps[i].fut, ps[i].err = r.js.PublishMsgAsync(msg)
@@ -315,15 +316,12 @@ func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
 		if p.skipped {
 			continue
 		}
-		if p.fut == nil {
-			if p.err != nil && !containsID(poison, p.row.id) {
-				failures = append(failures, failure{id: p.row.id, subject: p.row.typ, err: p.err})
-			}
+		if p.fut == nil { // PublishMsgAsync itself refused the message
+			failures = append(failures, failure{id: p.row.id, subject: p.row.typ, err: p.err})
 			continue
 		}
 		select {
-		case ack := <-p.fut.Ok():
-			_ = ack
+		case <-p.fut.Ok():
 			now := time.Now()
 			acked = append(acked, p.row.id)
 			r.m.latency.Observe(now.Sub(p.row.createdAt).Seconds())
@@ -379,15 +377,6 @@ type failure struct {
 	subject   string // the NATS subject (event type) the row was published to
 	err       error
 	permanent bool
-}
-
-func containsID(fs []failure, id int64) bool {
-	for _, f := range fs {
-		if f.id == id {
-			return true
-		}
-	}
-	return false
 }
 
 // countable reports whether a publish failure counts against its row. Connection-level
