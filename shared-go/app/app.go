@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -124,8 +125,19 @@ func Handler(name string, d Deps, maxBody int64, m Module) http.Handler {
 // RunModule serves m's HTTP API on httpCfg and runs its workers until ctx is cancelled
 // or one of them fails.
 func RunModule(ctx context.Context, name string, d Deps, httpCfg httpx.Config, m Module) error {
+	ln, err := net.Listen("tcp", httpCfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", httpCfg.Addr, err)
+	}
+	return ServeModule(ctx, name, d, httpCfg, ln, m)
+}
+
+// ServeModule is RunModule on an open listener (the all-in-one chooses its ports).
+func ServeModule(ctx context.Context, name string, d Deps, httpCfg httpx.Config, ln net.Listener, m Module) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return httpx.Serve(gctx, httpCfg, Handler(name, d, httpCfg.MaxBodyBytes, m), d.Log) })
+	g.Go(func() error {
+		return httpx.ServeListener(gctx, httpCfg, ln, Handler(name, d, httpCfg.MaxBodyBytes, m), d.Log)
+	})
 	for _, w := range m.Workers() {
 		g.Go(func() error { return w(gctx) })
 	}
@@ -135,6 +147,16 @@ func RunModule(ctx context.Context, name string, d Deps, httpCfg httpx.Config, m
 // RunRelay runs the outbox relay of schema with its operational HTTP endpoints on
 // httpCfg.Addr until ctx is cancelled.
 func RunRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, rc outbox.RelayConfig) error {
+	ln, err := net.Listen("tcp", httpCfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", httpCfg.Addr, err)
+	}
+	return ServeRelay(ctx, name, d, httpCfg, ln, rc)
+}
+
+// ServeRelay is RunRelay on an open listener (the all-in-one chooses its ports).
+func ServeRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, ln net.Listener, rc outbox.RelayConfig) error {
+	defer ln.Close()
 	if err := outbox.Migrate(ctx, d.Pool, rc.Schema); err != nil {
 		return err
 	}
@@ -148,7 +170,7 @@ func RunRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, rc
 		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"leader": relay.IsLeader()})
 	})
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return httpx.Serve(gctx, httpCfg, r, d.Log) })
+	g.Go(func() error { return httpx.ServeListener(gctx, httpCfg, ln, r, d.Log) })
 	g.Go(func() error { return relay.Run(gctx) })
 	return g.Wait()
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"path/filepath"
 	"sync"
 	"time"
@@ -162,11 +161,7 @@ func Start(ctx context.Context, o Options) (*System, error) {
 		if err != nil {
 			return nil, err
 		}
-		h := app.Handler(c.Name, d, cfg.MaxBodyBytes, m)
-		g.Go(func() error { return httpx.ServeListener(gctx, cfg, ln, h, log) })
-		for _, w := range m.Workers() {
-			g.Go(func() error { return w(gctx) })
-		}
+		g.Go(func() error { return app.ServeModule(gctx, c.Name, d, cfg, ln, m) })
 		if c.Publishes {
 			rname := c.Name + "-cdc"
 			rlog := o.Logger.With("service", rname)
@@ -176,7 +171,7 @@ func Start(ctx context.Context, o Options) (*System, error) {
 				return nil, err
 			}
 			rc := outbox.RelayConfig{Schema: c.Schema, PollInterval: o.PollInterval}
-			g.Go(func() error { return runRelay(gctx, rname, rd, rln, rc) })
+			g.Go(func() error { return app.ServeRelay(gctx, rname, rd, cfg, rln, rc) })
 		}
 	}
 	if !o.NoWebApp {
@@ -236,25 +231,6 @@ func (s *System) listen(o Options, name string, port int) (net.Listener, error) 
 	s.urls[name] = u
 	s.Endpoints = append(s.Endpoints, Endpoint{Name: name, URL: u})
 	return ln, nil
-}
-
-func runRelay(ctx context.Context, name string, d app.Deps, ln net.Listener, rc outbox.RelayConfig) error {
-	if err := outbox.Migrate(ctx, d.Pool, rc.Schema); err != nil {
-		return err
-	}
-	relay, err := outbox.NewRelay(d.Pool, d.NC, rc, d.Log, d.Registry)
-	if err != nil {
-		return err
-	}
-	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, Service: name,
-		Checks: []httpx.Check{{Name: "relay", Check: relay.Ready}}})
-	r.Get("/leader", func(w http.ResponseWriter, _ *http.Request) {
-		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"leader": relay.IsLeader()})
-	})
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return httpx.ServeListener(gctx, httpx.DefaultConfig(""), ln, r, d.Log) })
-	g.Go(func() error { return relay.Run(gctx) })
-	return g.Wait()
 }
 
 // Wait blocks until the system stops and returns the first error that stopped it.
