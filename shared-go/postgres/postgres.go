@@ -4,7 +4,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -139,9 +138,7 @@ func WithTx(ctx context.Context, db DB, fn func(tx pgx.Tx) error) (err error) {
 
 // SQLState codes Pitstop translates at its ports.
 const (
-	UniqueViolation      = "23505"
-	SerializationFailure = "40001"
-	DeadlockDetected     = "40P01"
+	UniqueViolation = "23505"
 )
 
 // IsCode reports whether err is (or wraps) a Postgres error with the given SQLSTATE.
@@ -160,6 +157,3 @@ func Ping(pool *pgxpool.Pool) func(ctx context.Context) error {
 		return pool.QueryRow(ctx, `SELECT 1`).Scan(&one)
 	}
 }
-
-// SQLDB exposes the pool as *sql.DB for libraries that need database/sql.
-func SQLDB(pool *pgxpool.Pool) *sql.DB { return stdlib.OpenDBFromPool(pool) }
