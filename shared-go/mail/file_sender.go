@@ -78,7 +78,7 @@ func (s *FileSender) Send(ctx context.Context, m Message) error {
 	}
 	path := s.Path(m.ID)
 	if _, err := os.Stat(path); err == nil {
-		return nil // already written: idempotent
+		return s.syncDir() // already written (idempotent); make sure it is durable
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("file sender: %w", err)
 	}
@@ -118,10 +118,18 @@ func (s *FileSender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("file sender: %w", err)
 	}
 	committed = true
-	// Make the new directory entry durable before the row is marked sent.
-	if d, err := os.Open(s.dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
+	return s.syncDir()
+}
+
+// syncDir makes the directory entries durable before the row is marked sent; a failure
+// is a failed send (the retry finds the file and only syncs again).
+func (s *FileSender) syncDir() error {
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return fmt.Errorf("file sender: %w", err)
+	}
+	if err := errors.Join(d.Sync(), d.Close()); err != nil {
+		return fmt.Errorf("file sender: sync %s: %w", s.dir, err)
 	}
 	return nil
 }
