@@ -146,8 +146,8 @@ func TestLoadRegistrationsSurviveRelayRestarts(t *testing.T) {
 	// empty and the consumer must have nothing pending.
 	testutil.Eventually(t, 30*time.Second, func() bool {
 		var rows int
-		_ = cpool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&rows)
-		return rows == 0
+		err := cpool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&rows)
+		return err == nil && rows == 0
 	}, "outbox drained")
 	cons, err := ajs.Consumer(ctx, messaging.StreamName, "auditlog")
 	if err != nil {
