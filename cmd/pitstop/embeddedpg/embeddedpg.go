@@ -147,7 +147,11 @@ func (c *Cluster) Start(ctx context.Context) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("embedded postgres on port %d did not accept connections; see %s", c.Port, filepath.Join(c.Dir, "server.log"))
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	return nil
 }
