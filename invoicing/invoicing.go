@@ -84,8 +84,7 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 	if d.Registry != nil {
 		reg = d.Registry
 	}
-	mailbox := adapters.NewMailbox(d.Pool, Schema)
-	repo := adapters.NewInvoicePostgresRepository(d.Pool, Schema, mailbox, mailbox)
+	repo := adapters.NewInvoicePostgresRepository(d.Pool, Schema, adapters.NewMailbox(Schema))
 	a := application.New(repo, adapters.NewInvoiceHTMLRenderer(adapters.DefaultPaymentDetails), time.Now)
 	handlers := ports.NewEventHandlers(a,
 		func(tx pgx.Tx) application.ReadModelWriter { return adapters.NewReadModelTxWriter(tx) },

@@ -21,32 +21,27 @@ type MailQueue interface {
 	Enqueue(ctx context.Context, tx pgx.Tx, m application.InvoiceMail) error
 }
 
-// MailStatus tells when mails were accepted by the mail server.
-type MailStatus interface {
-	// SentAt returns the send time of every mail of ids that has been sent; pending or
-	// unknown mails are absent from the map.
-	SentAt(ctx context.Context, ids []string) (map[string]time.Time, error)
-}
-
 // InvoicePostgresRepository reads invoices (application.InvoiceReader) and binds
 // InvoiceTxBooks to the consumer's transactions. It is safe for concurrent use.
 type InvoicePostgresRepository struct {
 	pool   *pgxpool.Pool
 	outbox *outbox.Writer
 	mail   MailQueue
-	status MailStatus
 }
 
 var _ application.InvoiceReader = (*InvoicePostgresRepository)(nil)
 
 // NewInvoicePostgresRepository returns the repository on pool, whose search_path must
-// be schema; invoice mails are queued through mail and their state read from status.
-func NewInvoicePostgresRepository(pool *pgxpool.Pool, schema string, mail MailQueue, status MailStatus) *InvoicePostgresRepository {
-	return &InvoicePostgresRepository{pool: pool, outbox: outbox.NewWriter(schema), mail: mail, status: status}
+// be schema; invoice mails are queued through mail. An invoice's SentAt is its mail's
+// sent_at in the mail outbox of the same schema (shared-go/mail), read in the same query.
+func NewInvoicePostgresRepository(pool *pgxpool.Pool, schema string, mail MailQueue) *InvoicePostgresRepository {
+	return &InvoicePostgresRepository{pool: pool, outbox: outbox.NewWriter(schema), mail: mail}
 }
 
-const invoiceColumns = `invoice_id, position, invoice_year, invoice_seq, invoice_date, due_date, customer_id,
-	customer_name, customer_address, customer_postal_code, customer_city, currency, message_id`
+// invoiceSelect reads invoices (alias i) with the sent time of their mail.
+const invoiceSelect = `SELECT i.invoice_id, i.position, i.invoice_year, i.invoice_seq, i.invoice_date, i.due_date,
+	i.customer_id, i.customer_name, i.customer_address, i.customer_postal_code, i.customer_city, i.currency, m.sent_at
+	FROM invoices i LEFT JOIN mail_outbox m ON m.message_id = i.message_id`
 
 type invoiceRow struct {
 	rec       application.InvoiceRecord
@@ -54,7 +49,6 @@ type invoiceRow struct {
 	number    domain.InvoiceNumber
 	date, due domain.Date
 	customer  domain.Customer
-	messageID string
 }
 
 func scanInvoice(row pgx.CollectableRow) (invoiceRow, error) {
@@ -68,7 +62,7 @@ func scanInvoice(row pgx.CollectableRow) (invoiceRow, error) {
 		d          domain.CustomerDetails
 	)
 	if err := row.Scan(&r.id, &r.rec.Position, &year, &seq, &date, &due, &customerID, &d.Name, &d.Address,
-		&d.PostalCode, &d.City, &currency, &r.messageID); err != nil {
+		&d.PostalCode, &d.City, &currency, &r.rec.SentAt); err != nil {
 		return r, err
 	}
 	var err error
@@ -88,7 +82,7 @@ func scanInvoice(row pgx.CollectableRow) (invoiceRow, error) {
 
 // Invoice returns the invoice with id or an error wrapping domain.ErrInvoiceNotFound.
 func (r *InvoicePostgresRepository) Invoice(ctx context.Context, id uuid.UUID) (application.InvoiceRecord, error) {
-	rows, err := r.pool.Query(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE invoice_id = $1`, id)
+	rows, err := r.pool.Query(ctx, invoiceSelect+` WHERE i.invoice_id = $1`, id)
 	if err != nil {
 		return application.InvoiceRecord{}, err
 	}
@@ -109,8 +103,8 @@ func (r *InvoicePostgresRepository) Invoice(ctx context.Context, id uuid.UUID) (
 // Invoices returns at most n invoices with position > after in position order, only
 // customerID's when it is not empty.
 func (r *InvoicePostgresRepository) Invoices(ctx context.Context, customerID string, after int64, n int) ([]application.InvoiceRecord, error) {
-	rows, err := r.pool.Query(ctx, `SELECT `+invoiceColumns+` FROM invoices
-		WHERE position > $1 AND ($2 = '' OR customer_id = $2) ORDER BY position LIMIT $3`, after, customerID, n)
+	rows, err := r.pool.Query(ctx, invoiceSelect+`
+		WHERE i.position > $1 AND ($2 = '' OR i.customer_id = $2) ORDER BY i.position LIMIT $3`, after, customerID, n)
 	if err != nil {
 		return nil, err
 	}
@@ -121,15 +115,14 @@ func (r *InvoicePostgresRepository) Invoices(ctx context.Context, customerID str
 	return r.complete(ctx, got)
 }
 
-// complete loads the lines and the mail state of invoices and builds the records.
+// complete loads the lines of invoices and builds the records.
 func (r *InvoicePostgresRepository) complete(ctx context.Context, invs []invoiceRow) ([]application.InvoiceRecord, error) {
 	if len(invs) == 0 {
 		return []application.InvoiceRecord{}, nil
 	}
 	ids := make([]uuid.UUID, len(invs))
-	msgIDs := make([]string, len(invs))
 	for k, inv := range invs {
-		ids[k], msgIDs[k] = inv.id, inv.messageID
+		ids[k] = inv.id
 	}
 	rows, err := r.pool.Query(ctx, `SELECT invoice_id, job_id, job_date, license_number, description, actual_start,
 			actual_end, amount_cents
@@ -153,17 +146,10 @@ func (r *InvoicePostgresRepository) complete(ctx context.Context, invs []invoice
 	if err != nil {
 		return nil, fmt.Errorf("read invoice lines: %w", err)
 	}
-	sent, err := r.status.SentAt(ctx, msgIDs)
-	if err != nil {
-		return nil, fmt.Errorf("read invoice mail state: %w", err)
-	}
 	out := make([]application.InvoiceRecord, len(invs))
 	for k, inv := range invs {
 		rec := inv.rec
 		rec.Invoice = domain.RehydrateInvoice(inv.id, inv.number, inv.date, inv.due, inv.customer, lines[inv.id])
-		if t, ok := sent[inv.messageID]; ok {
-			rec.SentAt = &t
-		}
 		out[k] = rec
 	}
 	return out, nil

@@ -39,8 +39,7 @@ func setup(t *testing.T) (*adapters.InvoicePostgresRepository, *pgxpool.Pool) {
 	if err := mail.Migrate(ctx, pool, schema); err != nil {
 		t.Fatal(err)
 	}
-	mb := adapters.NewMailbox(pool, schema)
-	return adapters.NewInvoicePostgresRepository(pool, schema, mb, mb), pool
+	return adapters.NewInvoicePostgresRepository(pool, schema, adapters.NewMailbox(schema)), pool
 }
 
 func inTx(t *testing.T, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) error {
