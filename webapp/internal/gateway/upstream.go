@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -257,10 +258,9 @@ func (u *Upstream) down(in *Instance, d time.Duration, reason string) {
 
 // check probes every instance's /readyz once, concurrently, and marks it up or down.
 func (u *Upstream) check(ctx context.Context, client *http.Client, interval time.Duration) {
-	done := make(chan struct{}, len(u.instances))
+	var wg sync.WaitGroup
 	for _, in := range u.instances {
-		go func() {
-			defer func() { done <- struct{}{} }()
+		wg.Go(func() {
 			err := probe(ctx, client, in.URL()+"/readyz")
 			if ctx.Err() != nil {
 				return
@@ -274,11 +274,9 @@ func (u *Upstream) check(ctx context.Context, client *http.Client, interval time
 				u.log.Info("gateway: instance up again", "upstream", u.name, "instance", in.URL())
 			}
 			u.metrics.setUp(u.name, in.URL(), true)
-		}()
+		})
 	}
-	for range u.instances {
-		<-done
-	}
+	wg.Wait()
 }
 
 func probe(ctx context.Context, client *http.Client, target string) error {
