@@ -24,6 +24,7 @@ import (
 	"github.com/pitstop/pitstop/shared-go/mail"
 	"github.com/pitstop/pitstop/shared-go/outbox"
 	"github.com/pitstop/pitstop/shared-go/postgres"
+	"github.com/pitstop/pitstop/timekeeper"
 	"github.com/pitstop/pitstop/webapp"
 )
 
@@ -60,7 +61,8 @@ type Options struct {
 	Mail mail.Sender
 	// MailPoll is the mail dispatchers' polling fallback (zero: the mail default).
 	MailPoll time.Duration
-	// TimeZone is the garage's (nil: timekeeper's default, Europe/Amsterdam).
+	// TimeZone is the garage's, for timekeeper and the web front-end (nil:
+	// timekeeper.DefaultTimeZone).
 	TimeZone *time.Location
 	// NoWebApp leaves out the web front-end and API gateway.
 	NoWebApp bool
@@ -111,6 +113,13 @@ func Start(ctx context.Context, o Options) (*System, error) {
 	}
 	if o.Mail == nil {
 		o.Mail = mail.NewFileSender(filepath.Join(o.DataDir, "mail"))
+	}
+	if o.TimeZone == nil { // resolved here so the web front-end and timekeeper agree on "today"
+		loc, err := time.LoadLocation(timekeeper.DefaultTimeZone)
+		if err != nil {
+			return nil, fmt.Errorf("time zone: %w", err)
+		}
+		o.TimeZone = loc
 	}
 	if o.Contexts == nil {
 		o.Contexts = Contexts(ContextOptions{Mail: o.Mail, MailPoll: o.MailPoll, TimeZone: o.TimeZone})
@@ -196,12 +205,8 @@ func (s *System) startWebApp(ctx, gctx context.Context, g *errgroup.Group, o Opt
 	for _, c := range o.Contexts { // context names are the webapp's service names
 		upstreams[c.Name] = []string{s.urls[c.Name]}
 	}
-	loc := o.TimeZone
-	if loc == nil {
-		loc = time.Local
-	}
 	wa, err := webapp.New(ctx, webapp.Options{Upstreams: upstreams, JetStream: js, Log: log,
-		Registry: app.NewRegistry(), Location: loc})
+		Registry: app.NewRegistry(), Location: o.TimeZone})
 	if err != nil {
 		return fmt.Errorf("webapp: %w", err)
 	}
