@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -21,7 +22,8 @@ type Feed struct {
 	hub *Hub
 	log *slog.Logger
 	// ready is closed once the first consumer exists (tests wait on it).
-	ready chan struct{}
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // NewFeed returns a feed from js to hub.
@@ -38,9 +40,8 @@ func (f *Feed) Ready() <-chan struct{} { return f.ready }
 // closed, which ends the browsers' streams.
 func (f *Feed) Run(ctx context.Context) error {
 	defer f.hub.Close()
-	first := true
 	for {
-		err := f.consume(ctx, &first)
+		err := f.consume(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -53,7 +54,7 @@ func (f *Feed) Run(ctx context.Context) error {
 	}
 }
 
-func (f *Feed) consume(ctx context.Context, first *bool) error {
+func (f *Feed) consume(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	cons, err := f.js.OrderedConsumer(cctx, messaging.StreamName, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{workshopevents.SubjectAll},
@@ -73,10 +74,7 @@ func (f *Feed) consume(ctx context.Context, first *bool) error {
 	if err != nil {
 		return err
 	}
-	if *first {
-		*first = false
-		close(f.ready)
-	}
+	f.readyOnce.Do(func() { close(f.ready) })
 	<-ctx.Done()
 	cc.Stop()
 	return nil
