@@ -9,7 +9,6 @@ import (
 	"net/http/httputil"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -203,13 +202,3 @@ func (g *Gateway) RunHealthChecks(ctx context.Context) error {
 	}
 }
 
-// ServiceOf returns the service serving path, or "".
-func (g *Gateway) ServiceOf(path string) string {
-	best := ""
-	for p := range g.routes {
-		if (path == p || strings.HasPrefix(path, p+"/")) && len(p) > len(best) {
-			best = p
-		}
-	}
-	return g.routes[best]
-}
