@@ -201,4 +201,3 @@ func (g *Gateway) RunHealthChecks(ctx context.Context) error {
 		}
 	}
 }
-
