@@ -101,7 +101,7 @@ func (h *Handlers) day(w http.ResponseWriter, r *http.Request) (dayData, bool) {
 	}
 	today := h.today()
 	d := dayData{Layout: Layout{Title: "Workshop " + date, Nav: "workshop"}, Date: date,
-		DateLabel: t.Format("Monday 2 January 2006"), Prev: t.AddDate(0, 0, -1).Format(dateLayout),
+		DateLabel: t.Format(dayLabel), Prev: t.AddDate(0, 0, -1).Format(dateLayout),
 		Next: t.AddDate(0, 0, 1).Format(dateLayout), Today: today, IsToday: date == today,
 		CanSchedule: date >= today, Live: h.Hub != nil}
 	for _, j := range p.Jobs {
