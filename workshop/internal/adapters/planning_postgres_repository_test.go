@@ -135,8 +135,12 @@ func TestSaveAndLoadRoundTrip(t *testing.T) {
 			t.Fatalf("outbox row %s: type %s subject %s source %s", id, *otype, *subject, *source)
 		}
 		var a, b any
-		_ = json.Unmarshal(payload, &a)
-		_ = json.Unmarshal([]byte(data), &b)
+		if err := json.Unmarshal(payload, &a); err != nil {
+			t.Fatalf("outbox payload %s: %v", payload, err)
+		}
+		if err := json.Unmarshal([]byte(data), &b); err != nil {
+			t.Fatalf("stored event %s: %v", data, err)
+		}
 		if !reflect.DeepEqual(a, b) {
 			t.Fatalf("outbox payload %s differs from stored event %s", payload, data)
 		}
@@ -221,8 +225,12 @@ func TestMemoryRepositoryConflicts(t *testing.T) {
 	}
 	a, _ := store.Load(ctx, date)
 	b, _ := store.Load(ctx, date)
-	_ = a.PlanMaintenanceJob(newJob(t, date, "a", "AA-1-A", 480, 540))
-	_ = b.PlanMaintenanceJob(newJob(t, date, "b", "BB-1-B", 480, 540))
+	if err := a.PlanMaintenanceJob(newJob(t, date, "a", "AA-1-A", 480, 540)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PlanMaintenanceJob(newJob(t, date, "b", "BB-1-B", 480, 540)); err != nil {
+		t.Fatal(err)
+	}
 	if err := store.Save(ctx, a); err != nil {
 		t.Fatal(err)
 	}
