@@ -60,14 +60,6 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 			return nil, fmt.Errorf("timekeeper: time zone: %w", err)
 		}
 	}
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
-	after := o.After
-	if after == nil {
-		after = time.After
-	}
 	if err := adapters.Migrate(ctx, d.Pool, Schema); err != nil {
 		return nil, fmt.Errorf("timekeeper: %w", err)
 	}
@@ -82,10 +74,10 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 		d.Log.InfoContext(ctx, "timekeeper configured", "time_zone", loc.String())
 	}
 	repo := adapters.NewBusinessDayPostgresRepository(d.Pool, Schema)
-	a := application.New(repo, now, loc)
+	a := application.New(repo, o.Now, loc) // nil Now: time.Now
 	return module{
 		http:      ports.NewHTTPHandlers(a, loc, d.Log, metrics),
-		scheduler: ports.NewMidnightScheduler(a.StartCurrentDay, now, after, loc, d.Log, metrics),
+		scheduler: ports.NewMidnightScheduler(a.StartCurrentDay, o.Now, o.After, loc, d.Log, metrics),
 	}, nil
 }
 
