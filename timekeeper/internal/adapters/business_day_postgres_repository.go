@@ -83,12 +83,12 @@ func (r *BusinessDayPostgresRepository) Update(ctx context.Context,
 		if err != nil {
 			return err
 		}
+		result = cal // fn's changes; the rest of the transaction only stores them
 		after, has := cal.Current()
 		if !has || (had && after.Equal(before)) {
 			if len(evs) > 0 {
 				return errors.New("events without a started business day")
 			}
-			result = cal
 			return nil
 		}
 		day := dateParam(after.Date())
@@ -103,11 +103,7 @@ func (r *BusinessDayPostgresRepository) Update(ctx context.Context,
 			}
 			return err
 		}
-		if err := r.outbox.Add(ctx, tx, evs...); err != nil {
-			return err
-		}
-		result = cal
-		return nil
+		return r.outbox.Add(ctx, tx, evs...)
 	})
 	if err != nil {
 		return domain.Calendar{}, fmt.Errorf("update business day: %w", err)
