@@ -79,8 +79,12 @@ func FuzzRegisterCustomerRequest(f *testing.F) {
 		if first.Code == http.StatusCreated && second.Code == http.StatusCreated {
 			// Only a registration without a client id may create twice, as two customers.
 			var a, b customerJSON
-			_ = json.Unmarshal(first.Body.Bytes(), &a)
-			_ = json.Unmarshal(second.Body.Bytes(), &b)
+			if err := json.Unmarshal(first.Body.Bytes(), &a); err != nil {
+				t.Fatalf("201 body %s: %v", first.Body, err)
+			}
+			if err := json.Unmarshal(second.Body.Bytes(), &b); err != nil {
+				t.Fatalf("201 body %s: %v", second.Body, err)
+			}
 			if a.CustomerID == b.CustomerID {
 				t.Fatalf("customer %s created twice", a.CustomerID)
 			}
