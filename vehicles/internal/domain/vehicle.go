@@ -76,17 +76,6 @@ func ValidateDetails(d Details) error {
 	return verr.OrNil()
 }
 
-// ValidateLicenseNumber checks s as NewVehicle does, returning the licence number or a
-// *ValidationError for field licenseNumber.
-func ValidateLicenseNumber(s string) (LicenseNumber, error) {
-	verr := &ValidationError{}
-	l := licenseNumberField(verr, s)
-	if err := verr.OrNil(); err != nil {
-		return LicenseNumber{}, err
-	}
-	return l, nil
-}
-
 func licenseNumberField(verr *ValidationError, s string) LicenseNumber {
 	if strings.TrimSpace(s) == "" {
 		verr.Add(FieldLicenseNumber, "is required")

@@ -161,20 +161,13 @@ func TestValidationErrorOrder(t *testing.T) {
 	}
 }
 
-func TestValidateHelpers(t *testing.T) {
+func TestValidateDetails(t *testing.T) {
 	t.Parallel()
 	if err := domain.ValidateDetails(valid()); err != nil {
 		t.Errorf("ValidateDetails(valid) = %v", err)
 	}
 	if got := fieldsOf(t, domain.ValidateDetails(domain.Details{Brand: "b"})); len(got) != 2 || got["type"] == "" || got["ownerId"] == "" {
 		t.Errorf("ValidateDetails fields %v", got)
-	}
-	l, err := domain.ValidateLicenseNumber("xy-1-z")
-	if err != nil || l.String() != "XY-1-Z" {
-		t.Errorf("ValidateLicenseNumber = %q, %v", l, err)
-	}
-	if got := fieldsOf(t, func() error { _, err := domain.ValidateLicenseNumber("nope"); return err }()); got["licenseNumber"] == "" {
-		t.Errorf("ValidateLicenseNumber fields %v", got)
 	}
 }
 
