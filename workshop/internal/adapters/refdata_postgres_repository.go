@@ -101,9 +101,9 @@ func NewRefDataTxWriter(tx pgx.Tx) *RefDataTxWriter { return &RefDataTxWriter{tx
 const newer = `(EXCLUDED.event_time, EXCLUDED.event_id) > (%[1]s.event_time, %[1]s.event_id)`
 
 // UpsertCustomer inserts or updates the customer unless the stored row is from a newer
-// (or the same) event; it reports whether the row was written.
-func (w *RefDataTxWriter) UpsertCustomer(ctx context.Context, c application.Customer, v application.SourceVersion) (bool, error) {
-	tag, err := w.tx.Exec(ctx, `INSERT INTO customers (`+customerColumns+`, event_time, event_id)
+// (or the same) event.
+func (w *RefDataTxWriter) UpsertCustomer(ctx context.Context, c application.Customer, v application.SourceVersion) error {
+	_, err := w.tx.Exec(ctx, `INSERT INTO customers (`+customerColumns+`, event_time, event_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
 			postal_code = EXCLUDED.postal_code, city = EXCLUDED.city, telephone_number = EXCLUDED.telephone_number,
@@ -112,15 +112,15 @@ func (w *RefDataTxWriter) UpsertCustomer(ctx context.Context, c application.Cust
 		WHERE `+fmt.Sprintf(newer, "customers"),
 		c.CustomerID, c.Name, c.Address, c.PostalCode, c.City, c.TelephoneNumber, c.EmailAddress, v.Time, v.EventID)
 	if err != nil {
-		return false, fmt.Errorf("upsert customer: %w", err)
+		return fmt.Errorf("upsert customer: %w", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return nil
 }
 
 // UpsertVehicle inserts or updates the vehicle unless the stored row is from a newer
-// (or the same) event; it reports whether the row was written.
-func (w *RefDataTxWriter) UpsertVehicle(ctx context.Context, veh application.Vehicle, v application.SourceVersion) (bool, error) {
-	tag, err := w.tx.Exec(ctx, `INSERT INTO vehicles (`+vehicleColumns+`, event_time, event_id)
+// (or the same) event.
+func (w *RefDataTxWriter) UpsertVehicle(ctx context.Context, veh application.Vehicle, v application.SourceVersion) error {
+	_, err := w.tx.Exec(ctx, `INSERT INTO vehicles (`+vehicleColumns+`, event_time, event_id)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (license_number) DO UPDATE SET brand = EXCLUDED.brand, type = EXCLUDED.type,
 			owner_id = EXCLUDED.owner_id, event_time = EXCLUDED.event_time, event_id = EXCLUDED.event_id,
@@ -128,7 +128,7 @@ func (w *RefDataTxWriter) UpsertVehicle(ctx context.Context, veh application.Veh
 		WHERE `+fmt.Sprintf(newer, "vehicles"),
 		veh.LicenseNumber, veh.Brand, veh.Type, veh.OwnerID, v.Time, v.EventID)
 	if err != nil {
-		return false, fmt.Errorf("upsert vehicle: %w", err)
+		return fmt.Errorf("upsert vehicle: %w", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return nil
 }

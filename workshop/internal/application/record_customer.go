@@ -31,7 +31,7 @@ func (RecordCustomerHandler) Handle(ctx context.Context, w RefDataWriter, cmd Re
 			return err
 		}
 	}
-	if _, err := w.UpsertCustomer(ctx, c, cmd.Version); err != nil {
+	if err := w.UpsertCustomer(ctx, c, cmd.Version); err != nil {
 		return fmt.Errorf("record customer %s: %w", c.CustomerID, err)
 	}
 	return nil

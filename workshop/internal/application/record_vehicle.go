@@ -30,7 +30,7 @@ func (RecordVehicleHandler) Handle(ctx context.Context, w RefDataWriter, cmd Rec
 			return err
 		}
 	}
-	if _, err := w.UpsertVehicle(ctx, v, cmd.Version); err != nil {
+	if err := w.UpsertVehicle(ctx, v, cmd.Version); err != nil {
 		return fmt.Errorf("record vehicle %s: %w", v.LicenseNumber, err)
 	}
 	return nil

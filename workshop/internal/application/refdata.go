@@ -50,11 +50,10 @@ type SourceVersion struct {
 // RefDataWriter writes reference data. Implementations are bound to the transaction
 // of the consumer's inbox, so the write and the event's de-duplication commit together.
 type RefDataWriter interface {
-	// UpsertCustomer stores c unless the stored row comes from a newer SourceVersion;
-	// it reports whether c was written.
-	UpsertCustomer(ctx context.Context, c Customer, v SourceVersion) (bool, error)
+	// UpsertCustomer stores c unless the stored row comes from a newer SourceVersion.
+	UpsertCustomer(ctx context.Context, c Customer, v SourceVersion) error
 	// UpsertVehicle stores v unless the stored row comes from a newer SourceVersion.
-	UpsertVehicle(ctx context.Context, veh Vehicle, v SourceVersion) (bool, error)
+	UpsertVehicle(ctx context.Context, veh Vehicle, v SourceVersion) error
 }
 
 // RefDataReader reads reference data in pages ordered by key.

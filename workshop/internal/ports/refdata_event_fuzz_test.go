@@ -24,14 +24,14 @@ type recordingWriter struct {
 	vehicles  []application.Vehicle
 }
 
-func (w *recordingWriter) UpsertCustomer(_ context.Context, c application.Customer, _ application.SourceVersion) (bool, error) {
+func (w *recordingWriter) UpsertCustomer(_ context.Context, c application.Customer, _ application.SourceVersion) error {
 	w.customers = append(w.customers, c)
-	return true, nil
+	return nil
 }
 
-func (w *recordingWriter) UpsertVehicle(_ context.Context, v application.Vehicle, _ application.SourceVersion) (bool, error) {
+func (w *recordingWriter) UpsertVehicle(_ context.Context, v application.Vehicle, _ application.SourceVersion) error {
 	w.vehicles = append(w.vehicles, v)
-	return true, nil
+	return nil
 }
 
 // FuzzRefDataEvent feeds arbitrary bodies under every consumed event type to the
