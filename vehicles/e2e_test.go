@@ -94,7 +94,7 @@ func TestEndToEndEventsReachJetStream(t *testing.T) {
 			msgs = append(msgs, m)
 		}
 		return len(msgs) >= 2
-	}, "two vehicles events on the stream, got %d", len(msgs))
+	}, "two vehicles events on the stream")
 
 	wantTypes := []string{vehicleevents.SubjectVehicleRegistered, vehicleevents.SubjectVehicleUpdated}
 	wantBodies := []vehicleevents.Vehicle{
