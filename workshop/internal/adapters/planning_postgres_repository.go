@@ -2,7 +2,6 @@ package adapters
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -73,7 +72,7 @@ func (r *PlanningPostgresRepository) Save(ctx context.Context, p *domain.Worksho
 	if len(changes) == 0 {
 		return nil
 	}
-	envs, err := Envelopes(p.Date(), changes, r.now())
+	envs, err := envelopes(p.Date(), changes, r.now())
 	if err != nil {
 		return err
 	}
@@ -97,9 +96,9 @@ func (r *PlanningPostgresRepository) Save(ctx context.Context, p *domain.Worksho
 	return nil
 }
 
-// Envelopes wraps the planning's events in CloudEvents envelopes with fresh ids; the
+// envelopes wraps the planning's events in CloudEvents envelopes with fresh ids; the
 // same envelope (same id) is stored in the event store and in the outbox.
-func Envelopes(date domain.PlanningDate, changes []domain.Event, now time.Time) ([]events.Envelope, error) {
+func envelopes(date domain.PlanningDate, changes []domain.Event, now time.Time) ([]events.Envelope, error) {
 	envs := make([]events.Envelope, 0, len(changes))
 	for _, e := range changes {
 		payload, err := ToContract(date, e)
@@ -111,9 +110,6 @@ func Envelopes(date domain.PlanningDate, changes []domain.Event, now time.Time) 
 			return nil, err
 		}
 		envs = append(envs, env)
-	}
-	if len(envs) == 0 {
-		return nil, errors.New("no events")
 	}
 	return envs, nil
 }
