@@ -133,7 +133,11 @@ func run(t *testing.T, s *ports.MidnightScheduler) (stop func() error) {
 		})
 		return err
 	}
-	t.Cleanup(func() { _ = stop() })
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("Run = %v, want nil after cancel", err)
+		}
+	})
 	return stop
 }
 
