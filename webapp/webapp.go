@@ -181,7 +181,7 @@ func (a *WebApp) LiveReady() <-chan struct{} {
 // it again (the metrics can be registered only once).
 func (a *WebApp) Handler(maxBody int64) http.Handler {
 	a.handlerOnce.Do(func() {
-		r := httpx.NewRouter(httpx.RouterOptions{Logger: a.log, Registry: a.reg, Service: Name, MaxBodyBytes: maxBody})
+		r := httpx.NewRouter(httpx.RouterOptions{Logger: a.log, Registry: a.reg, MaxBodyBytes: maxBody})
 		a.Routes(r)
 		a.handler = r
 	})

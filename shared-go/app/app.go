@@ -110,7 +110,7 @@ func NATSCheck(nc *nats.Conn) httpx.Check {
 // Handler builds the HTTP handler of a module: operational endpoints, the service's
 // OpenAPI document at /openapi.yaml (serviceapis/openapi, by name), and its routes.
 func Handler(name string, d Deps, maxBody int64, m Module) http.Handler {
-	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, Service: name, MaxBodyBytes: maxBody,
+	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, MaxBodyBytes: maxBody,
 		Checks: []httpx.Check{{Name: "postgres", Check: postgres.Ping(d.Pool)}, NATSCheck(d.NC)}})
 	if spec := openapi.Spec(name); spec != nil {
 		r.Get("/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
@@ -164,7 +164,7 @@ func ServeRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, 
 	if err != nil {
 		return err
 	}
-	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, Service: name,
+	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry,
 		Checks: []httpx.Check{{Name: "relay", Check: relay.Ready}}})
 	r.Get("/leader", func(w http.ResponseWriter, _ *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"leader": relay.IsLeader()})

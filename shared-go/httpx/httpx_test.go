@@ -23,7 +23,7 @@ type body struct {
 
 func newServer(t *testing.T, ready error) (*httptest.Server, *prometheus.Registry) {
 	reg := prometheus.NewRegistry()
-	r := httpx.NewRouter(httpx.RouterOptions{Registry: reg, MaxBodyBytes: 1024, Service: "test",
+	r := httpx.NewRouter(httpx.RouterOptions{Registry: reg, MaxBodyBytes: 1024,
 		Checks: []httpx.Check{{Name: "db", Check: func(context.Context) error { return ready }}}})
 	r.Post("/things", func(w http.ResponseWriter, r *http.Request) {
 		var b body

@@ -54,8 +54,6 @@ type RouterOptions struct {
 	Registry     *prometheus.Registry
 	Checks       []Check
 	MaxBodyBytes int64
-	// Service names the service; the logger is expected to carry it already.
-	Service string
 }
 
 // NewRouter returns a chi router with Pitstop's middleware stack and the operational
