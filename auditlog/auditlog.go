@@ -28,7 +28,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/auditlog/internal/adapters"
 	"github.com/pitstop/pitstop/auditlog/internal/application"
@@ -60,10 +59,7 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 	handlers := ports.NewEventHandlers(a, func(tx pgx.Tx) application.EntryRecorder {
 		return adapters.NewEntryPostgresRecorder(tx)
 	}, d.Log)
-	var reg prometheus.Registerer
-	if d.Registry != nil {
-		reg = d.Registry
-	}
+	reg := d.Registerer()
 	consumer, err := messaging.NewConsumer(d.Pool, d.JS, messaging.ConsumerConfig{
 		Name: ports.ConsumerName, FilterSubjects: ports.FilterSubjects,
 	}, handlers.Handle, d.Log, reg)

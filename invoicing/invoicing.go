@@ -21,7 +21,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/invoicing/internal/adapters"
 	"github.com/pitstop/pitstop/invoicing/internal/application"
@@ -80,10 +79,7 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 	if sender == nil {
 		sender = mail.NewFileSender(DefaultMailDir)
 	}
-	var reg prometheus.Registerer
-	if d.Registry != nil {
-		reg = d.Registry
-	}
+	reg := d.Registerer()
 	repo := adapters.NewInvoicePostgresRepository(d.Pool, Schema, adapters.NewMailbox(Schema))
 	a := application.New(repo, adapters.NewInvoiceHTMLRenderer(adapters.DefaultPaymentDetails), time.Now)
 	handlers := ports.NewEventHandlers(a,

@@ -29,7 +29,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/notifications/internal/adapters"
 	"github.com/pitstop/pitstop/notifications/internal/application"
@@ -91,10 +90,7 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 	if sender == nil {
 		sender = mail.NewFileSender(DefaultMailDir)
 	}
-	var reg prometheus.Registerer
-	if d.Registry != nil {
-		reg = d.Registry
-	}
+	reg := d.Registerer()
 	mails := adapters.NewReminderMailQueue(Schema)
 	a := application.New(adapters.NewReminderPostgresRepository(d.Pool))
 	handlers := ports.NewEventHandlers(a, func(tx pgx.Tx) application.Store {

@@ -50,7 +50,7 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 	consumer, err := messaging.NewConsumer(d.Pool, d.JS, messaging.ConsumerConfig{
 		Name:           ports.RefDataConsumerName,
 		FilterSubjects: ports.RefDataSubjects,
-	}, handlers.Handle, d.Log, d.Registry)
+	}, handlers.Handle, d.Log, d.Registerer())
 	if err != nil {
 		return nil, fmt.Errorf("workshop: %w", err)
 	}

@@ -42,6 +42,16 @@ type Deps struct {
 	Registry *prometheus.Registry
 }
 
+// Registerer is d.Registry as a prometheus.Registerer, or a nil interface when there is
+// no registry: a nil *Registry passed as an interface would not compare equal to nil,
+// and the collectors would panic registering on it.
+func (d Deps) Registerer() prometheus.Registerer {
+	if d.Registry == nil {
+		return nil
+	}
+	return d.Registry
+}
+
 // Module is a context's service: its HTTP routes and its background workers.
 type Module interface {
 	// Routes mounts the context's API on r (operational endpoints are already there).
@@ -160,7 +170,7 @@ func ServeRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, 
 	if err := outbox.Migrate(ctx, d.Pool, rc.Schema); err != nil {
 		return err
 	}
-	relay, err := outbox.NewRelay(d.Pool, d.NC, rc, d.Log, d.Registry)
+	relay, err := outbox.NewRelay(d.Pool, d.NC, rc, d.Log, d.Registerer())
 	if err != nil {
 		return err
 	}
