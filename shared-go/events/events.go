@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ const (
 	HeaderContentType = "content-type"
 	// HeaderMsgID is JetStream's de-duplication header; Pitstop sets it to the event id.
 	HeaderMsgID = "Nats-Msg-Id"
+	// HeaderSeq is the event's position in its aggregate's history (1, 2, 3...),
+	// assigned in the writing transaction; consumers order an aggregate's events by it.
+	HeaderSeq = "pitstop-seq"
 	// SpecVersion is the CloudEvents version Pitstop speaks.
 	SpecVersion = "1.0"
 	// ContentTypeJSON is the only body encoding Pitstop uses.
@@ -47,7 +51,12 @@ type Envelope struct {
 	Source  string
 	Subject string
 	Time    time.Time
-	Data    json.RawMessage
+	// Seq is the event's position in the history of its aggregate (Subject), from 1;
+	// 0 when the event has no aggregate order (not yet written, or written before
+	// sequences existed). The outbox writer assigns it unless the producer did (the
+	// workshop's aggregate version).
+	Seq  int64
+	Data json.RawMessage
 }
 
 // New wraps a payload in a fresh envelope with a new random event id. The id is fixed
@@ -83,6 +92,9 @@ func (e Envelope) Headers() nats.Header {
 	}
 	h.Set(HeaderContentType, ContentTypeJSON)
 	h.Set(HeaderMsgID, e.ID.String())
+	if e.Seq > 0 {
+		h.Set(HeaderSeq, strconv.FormatInt(e.Seq, 10))
+	}
 	return h
 }
 
@@ -116,6 +128,12 @@ func FromMsg(subject string, h nats.Header, data []byte) (Envelope, error) {
 	if ct := h.Get(HeaderContentType); ct != "" && !strings.HasPrefix(ct, ContentTypeJSON) {
 		return Envelope{}, fmt.Errorf("%w: content-type %q", ErrMalformed, ct)
 	}
+	var seq int64
+	if v := h.Get(HeaderSeq); v != "" {
+		if seq, err = strconv.ParseInt(v, 10, 64); err != nil || seq < 1 {
+			return Envelope{}, fmt.Errorf("%w: %s %q", ErrMalformed, HeaderSeq, v)
+		}
+	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
 		return Envelope{}, fmt.Errorf("%w: body: %v", ErrMalformed, err)
@@ -126,6 +144,7 @@ func FromMsg(subject string, h nats.Header, data []byte) (Envelope, error) {
 		Source:  h.Get(HeaderSource),
 		Subject: h.Get(HeaderSubject),
 		Time:    t,
+		Seq:     seq,
 		Data:    json.RawMessage(data),
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -57,4 +58,30 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 		return err
 	}
 	return postgres.Migrate(ctx, pool, schema, "inbox", sub)
+}
+
+// Captures reports whether the Pitstop stream's subjects capture subject (a publish
+// there that finds no stream means the stream is missing, not that the subject is wrong).
+func Captures(subject string) bool {
+	for _, s := range StreamSubjects {
+		if subjectMatches(s, subject) {
+			return true
+		}
+	}
+	return false
+}
+
+// subjectMatches reports whether the NATS subject matches filter ('*' one token, '>'
+// the rest).
+func subjectMatches(filter, subject string) bool {
+	f, s := strings.Split(filter, "."), strings.Split(subject, ".")
+	for i, tok := range f {
+		if tok == ">" {
+			return len(s) > i
+		}
+		if i >= len(s) || (tok != "*" && tok != s[i]) {
+			return false
+		}
+	}
+	return len(f) == len(s)
 }

@@ -57,14 +57,30 @@ func NewWriter(schema string) *Writer { return &Writer{channel: Channel(schema)}
 
 // Add inserts the events into the outbox inside tx and queues a notification that
 // Postgres delivers to the relay on commit (and never, if tx rolls back).
+//
+// Each event with an aggregate (Subject) gets its per-aggregate sequence number here,
+// unless the producer set Seq itself (an event-sourced aggregate's version): the next
+// value of the aggregate's counter, taken under a row lock held until commit, so two
+// transactions writing one aggregate commit in sequence order. Events of one call are
+// numbered in argument order. All of it is one round trip.
 func (w *Writer) Add(ctx context.Context, tx pgx.Tx, evs ...events.Envelope) error {
 	if len(evs) == 0 {
 		return nil
 	}
 	b := &pgx.Batch{}
 	for _, e := range evs {
-		b.Queue(`INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload)
-			VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data))
+		if e.Subject == "" || e.Seq > 0 {
+			b.Queue(`INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload, seq)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data), e.Seq)
+			continue
+		}
+		b.Queue(`WITH next AS (
+				INSERT INTO outbox_sequence AS s (subject, seq) VALUES ($4, 1)
+				ON CONFLICT (subject) DO UPDATE SET seq = s.seq + 1
+				RETURNING seq)
+			INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload, seq)
+			SELECT $1, $2, $3, $4, $5, $6, next.seq FROM next`,
+			e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data))
 	}
 	b.Queue(`SELECT pg_notify($1, '')`, w.channel)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {

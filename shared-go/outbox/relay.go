@@ -16,6 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/faults"
+	"github.com/pitstop/pitstop/shared-go/messaging"
+	"github.com/pitstop/pitstop/shared-go/postgres"
 )
 
 // RelayConfig tunes a Relay. Zero values take the documented defaults.
@@ -27,17 +30,22 @@ type RelayConfig struct {
 	// PollInterval is the fallback wake-up when no notification arrives (default 500ms).
 	PollInterval time.Duration
 	// MaxAttempts is how many counted publish failures move a row to the dead-letter
-	// table (default 10). Failures during a broker outage are not counted.
+	// table (default 10). Infrastructure faults (faults.Classify) are never counted.
 	MaxAttempts int
 	// AckTimeout bounds the wait for a batch's PubAcks (default 5s).
 	AckTimeout time.Duration
 	// ElectionInterval is how often a standby retries the leader lock (default 1s).
 	ElectionInterval time.Duration
+	// MaxBackoff caps the pause after transient failures (default 5s).
+	MaxBackoff time.Duration
 	// OnAck, if set, is called for every row acknowledged by JetStream (benchmarks).
 	OnAck func(eventID uuid.UUID, ackedAt time.Time)
 	// BeforeDelete, if set, runs after a batch's PubAcks and before its rows are
 	// deleted; returning an error aborts the relay as a crash would (fault-injection tests).
 	BeforeDelete func(ids []int64) error
+	// BeforePublish, if set, may replace or refuse a message just before it is
+	// published (fault-injection tests: a broker that rejects one message).
+	BeforePublish func(msg *nats.Msg) error
 }
 
 func (c *RelayConfig) defaults() {
@@ -56,48 +64,66 @@ func (c *RelayConfig) defaults() {
 	if c.ElectionInterval <= 0 {
 		c.ElectionInterval = time.Second
 	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 5 * time.Second
+	}
 }
 
 // Relay publishes one schema's outbox to JetStream. Run it in its own process (cmd/cdc)
 // or goroutine; any number may run, one leads. It is safe for concurrent use.
+//
+// Per-aggregate order: no row is published before every earlier row of its aggregate
+// (subject) has its PubAck. Within a batch the rows of one aggregate go out in waves
+// (the k-th row of each aggregate in wave k, after wave k-1 was acknowledged); a
+// failure stops its aggregate for the rest of the batch; across batches a row backing
+// off after a counted failure, or dead-lettered and unresolved (a parked aggregate),
+// holds back the later rows of its aggregate. Rows of other aggregates flow past.
 type Relay struct {
-	pool   *pgxpool.Pool
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	cfg    RelayConfig
-	log    *slog.Logger
-	m      *relayMetrics
-	leader atomic.Bool
+	pool      *pgxpool.Pool
+	nc        *nats.Conn
+	js        jetstream.JetStream
+	cfg       RelayConfig
+	log       *slog.Logger
+	m         *relayMetrics
+	transient *faults.Tracker
+	leader    atomic.Bool
 }
 
 type relayMetrics struct {
 	backlog     prometheus.Gauge
+	oldestAge   prometheus.Gauge
 	leader      prometheus.Gauge
 	latency     prometheus.Histogram
 	published   prometheus.Counter
 	failed      prometheus.Counter
 	deadLetters prometheus.Counter
+	unresolved  prometheus.Gauge
+	parked      prometheus.Gauge
 }
 
 func newRelayMetrics(reg prometheus.Registerer, schema string) *relayMetrics {
 	cl := prometheus.Labels{"outbox": schema}
+	g := func(name, help string) prometheus.Gauge {
+		return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: cl})
+	}
 	m := &relayMetrics{
-		backlog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pitstop_outbox_backlog",
-			Help: "Rows waiting in the outbox.", ConstLabels: cl}),
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "pitstop_outbox_relay_leader",
-			Help: "1 while this relay holds the leader lock.", ConstLabels: cl}),
+		backlog:   g("pitstop_outbox_backlog", "Rows waiting in the outbox."),
+		oldestAge: g("pitstop_outbox_oldest_age_seconds", "Age of the oldest row in the outbox (0 when empty)."),
+		leader:    g("pitstop_outbox_relay_leader", "1 while this relay holds the leader lock."),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "pitstop_outbox_relay_latency_seconds",
 			Help:        "Time from the outbox insert to the JetStream PubAck.",
 			ConstLabels: cl, Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}}),
 		published: prometheus.NewCounter(prometheus.CounterOpts{Name: "pitstop_outbox_published_total",
 			Help: "Rows acknowledged by JetStream.", ConstLabels: cl}),
 		failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "pitstop_outbox_publish_failures_total",
-			Help: "Failed publish attempts.", ConstLabels: cl}),
+			Help: "Publish failures counted against their row (infrastructure faults are not).", ConstLabels: cl}),
 		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "pitstop_outbox_dead_lettered_total",
 			Help: "Rows moved to the outbox dead-letter table.", ConstLabels: cl}),
+		unresolved: g("pitstop_outbox_dead_letters", "Dead-lettered rows not yet requeued or skipped."),
+		parked:     g("pitstop_outbox_parked_aggregates", "Aggregates whose events wait behind an unresolved dead letter."),
 	}
 	if reg != nil {
-		reg.MustRegister(m.backlog, m.leader, m.latency, m.published, m.failed, m.deadLetters)
+		reg.MustRegister(m.backlog, m.oldestAge, m.leader, m.latency, m.published, m.failed, m.deadLetters, m.unresolved, m.parked)
 	}
 	return m
 }
@@ -117,20 +143,31 @@ func NewRelay(pool *pgxpool.Pool, nc *nats.Conn, cfg RelayConfig, log *slog.Logg
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{pool: pool, nc: nc, js: js, cfg: cfg, log: log.With("outbox", cfg.Schema),
-		m: newRelayMetrics(reg, cfg.Schema)}, nil
+	log = log.With("outbox", cfg.Schema)
+	return &Relay{pool: pool, nc: nc, js: js, cfg: cfg, log: log,
+		m: newRelayMetrics(reg, cfg.Schema),
+		transient: faults.NewTracker(reg, "pitstop_outbox_transient_failures_total",
+			"Infrastructure faults met by the relay (never counted against a row), by reason.",
+			prometheus.Labels{"outbox": cfg.Schema}, log)}, nil
 }
 
 // IsLeader reports whether this relay currently holds the leader lock.
 func (r *Relay) IsLeader() bool { return r.leader.Load() }
 
-// Ready reports whether Postgres and NATS are reachable (for /readyz).
+// Ready reports whether Postgres and NATS are reachable and the relay is not backing
+// off from an infrastructure fault (for /readyz).
 func (r *Relay) Ready(ctx context.Context) error {
 	if r.nc.Status() != nats.CONNECTED {
 		return fmt.Errorf("nats %s", r.nc.Status())
 	}
 	var one int
-	return r.pool.QueryRow(ctx, `SELECT 1`).Scan(&one)
+	if err := r.pool.QueryRow(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return err
+	}
+	if err := r.transient.Err(); err != nil {
+		return fmt.Errorf("backing off after a transient failure: %w", err)
+	}
+	return nil
 }
 
 // errAborted marks a batch aborted by the BeforeDelete hook.
@@ -147,7 +184,11 @@ func (r *Relay) Run(ctx context.Context) error {
 			return err
 		}
 		if err != nil && ctx.Err() == nil {
-			r.log.Warn("outbox relay lost leadership or failed; retrying", "err", err)
+			if reason, ok := faults.Classify(err); ok {
+				r.transient.Failed(reason, err)
+			} else {
+				r.log.Warn("outbox relay lost leadership or failed; retrying", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -159,6 +200,10 @@ func (r *Relay) Run(ctx context.Context) error {
 
 func (r *Relay) lockKey() string { return "pitstop-outbox-relay-" + r.cfg.Schema }
 
+// electAndLead takes the leader lock on a dedicated connection and leads while it
+// holds it. Every statement of the leader (claim, delete, failures) runs on that very
+// connection: a leader cut off from Postgres cannot claim anything, and the moment its
+// session is gone (and with it the lock that a standby may now take) it stops.
 func (r *Relay) electAndLead(ctx context.Context) error {
 	conn, err := pgx.ConnectConfig(ctx, r.pool.Config().ConnConfig.Copy())
 	if err != nil {
@@ -178,55 +223,58 @@ func (r *Relay) electAndLead(ctx context.Context) error {
 	defer func() {
 		r.leader.Store(false)
 		r.m.leader.Set(0)
+		r.log.Info("outbox relay stepped down")
 	}()
 	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{Channel(r.cfg.Schema)}.Sanitize()); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	r.ensureStream(ctx)
 	return r.lead(ctx, conn)
 }
 
-func (r *Relay) lead(ctx context.Context, lockConn *pgx.Conn) error {
-	backoff := time.Duration(0)
-	var checked time.Time
+// ensureStream declares the stream again (after it was deleted, or on a new broker).
+func (r *Relay) ensureStream(ctx context.Context) {
+	sctx, cancel := context.WithTimeout(ctx, r.cfg.AckTimeout)
+	defer cancel()
+	if err := messaging.EnsureStreams(sctx, r.js); err != nil && ctx.Err() == nil {
+		reason, _ := faults.Classify(err)
+		r.transient.Failed(reason, err)
+	}
+}
+
+func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
+	failures := 0
 	for {
 		// Drain everything that is ready.
 		for {
-			// Confirm leadership (the lock lives as long as this connection) at least
-			// once a second during a long drain; a lost lock can only cause duplicates
-			// until then, which the duplicate window and the inboxes absorb.
-			if time.Since(checked) > time.Second {
-				if _, err := lockConn.Exec(ctx, `SELECT 1`); err != nil {
-					if ctx.Err() != nil {
-						return nil
-					}
-					return fmt.Errorf("leader connection: %w", err)
-				}
-				checked = time.Now()
-			}
-			n, outage, err := r.relayBatch(ctx)
+			res, err := r.relayBatch(ctx, conn)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
 				return err
 			}
-			if outage {
-				// NATS is unreachable or not ready: back off, no attempts counted.
-				backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
+			if res.transient != nil {
+				failures++
+				r.transient.Failed(res.reason, res.transient)
+				if res.reason == faults.StreamMissing {
+					r.ensureStream(ctx)
+				}
 				select {
 				case <-ctx.Done():
 					return nil
-				case <-time.After(backoff):
+				case <-time.After(faults.Backoff(50*time.Millisecond, r.cfg.MaxBackoff, failures)):
 				}
 				continue
 			}
-			backoff = 0
-			if n < r.cfg.BatchSize {
+			failures = 0
+			r.transient.Succeeded()
+			if res.claimed < r.cfg.BatchSize {
 				break
 			}
 		}
 		wctx, cancel := context.WithTimeout(ctx, r.cfg.PollInterval)
-		_, err := lockConn.WaitForNotification(wctx)
+		_, err := conn.WaitForNotification(wctx)
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -246,214 +294,314 @@ type row struct {
 	typ       string
 	source    string
 	subject   string
+	seq       int64
 	occurred  time.Time
 	payload   []byte
 	createdAt time.Time
 }
 
-// relayBatch publishes one batch. It returns how many rows it read and whether some
-// publish failed for a reason that is not the row's (the broker unreachable or not
-// ready), in which case the caller backs off before the next batch.
-func (r *Relay) relayBatch(ctx context.Context) (int, bool, error) {
-	// A row whose publish has failed holds back the later rows of its aggregate (same
-	// subject) until it is published or dead-lettered, so that per-aggregate order
-	// survives a failed publish; rows of other aggregates flow past it.
-	rows, err := r.pool.Query(ctx, `SELECT o.id, o.event_id, o.event_type, o.source, o.subject, o.occurred_at, o.payload, o.created_at
+func (x row) envelope() events.Envelope {
+	return events.Envelope{ID: x.eventID, Type: x.typ, Source: x.source, Subject: x.subject,
+		Time: x.occurred, Seq: x.seq, Data: x.payload}
+}
+
+// batchResult is what one claim-publish-settle round did.
+type batchResult struct {
+	claimed, acked int
+	// transient is the first infrastructure fault met (nil if none): the caller backs
+	// off before the next batch; no row was charged for it.
+	transient error
+	reason    string
+}
+
+// relayBatch claims, publishes and settles one batch.
+func (r *Relay) relayBatch(ctx context.Context, conn *pgx.Conn) (batchResult, error) {
+	batch, err := r.claim(ctx, conn)
+	if err != nil {
+		return batchResult{}, err
+	}
+	if len(batch) == 0 {
+		return batchResult{}, nil
+	}
+	acked, failed := r.publish(ctx, batch)
+	if ctx.Err() != nil {
+		return batchResult{}, ctx.Err()
+	}
+	res := batchResult{claimed: len(batch), acked: len(acked)}
+	if err := r.settleAcked(ctx, conn, acked); err != nil {
+		return batchResult{}, err
+	}
+	counted := make([]failure, 0, len(failed))
+	for _, f := range failed {
+		if f.reason != "" {
+			if res.transient == nil {
+				res.transient, res.reason = f.err, f.reason
+			}
+			continue
+		}
+		counted = append(counted, f)
+	}
+	r.m.failed.Add(float64(len(counted)))
+	if err := r.recordFailures(ctx, conn, counted); err != nil {
+		return batchResult{}, err
+	}
+	return res, nil
+}
+
+// claim reads the next rows in id order. A row is held back while an earlier row of its
+// aggregate is backing off after a counted failure, or while its aggregate is parked
+// behind an unresolved dead letter; rows without an aggregate are never held back.
+// Since rows are read in id order, the rows of one aggregate in a batch are always a
+// prefix of that aggregate's rows in the outbox.
+func (r *Relay) claim(ctx context.Context, conn *pgx.Conn) ([]row, error) {
+	rows, err := conn.Query(ctx, `SELECT o.id, o.event_id, o.event_type, o.source, o.subject, o.seq, o.occurred_at, o.payload, o.created_at
 		FROM outbox o
 		WHERE o.available_at <= now()
-		  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.attempts > 0 AND o.subject <> ''
-		                  AND e.subject = o.subject AND e.id < o.id)
+		  AND (o.subject = '' OR (
+		      NOT EXISTS (SELECT 1 FROM outbox e WHERE e.attempts > 0 AND e.subject = o.subject
+		                  AND e.id < o.id AND e.available_at > now())
+		      AND NOT EXISTS (SELECT 1 FROM outbox_dead_letter d WHERE d.resolved_at IS NULL AND d.subject = o.subject)))
 		ORDER BY o.id LIMIT $1`, r.cfg.BatchSize)
 	if err != nil {
-		return 0, false, fmt.Errorf("claim: %w", err)
+		return nil, fmt.Errorf("claim: %w", err)
 	}
 	batch, err := pgx.CollectRows(rows, func(rw pgx.CollectableRow) (row, error) {
 		var x row
-		err := rw.Scan(&x.id, &x.eventID, &x.typ, &x.source, &x.subject, &x.occurred, &x.payload, &x.createdAt)
+		err := rw.Scan(&x.id, &x.eventID, &x.typ, &x.source, &x.subject, &x.seq, &x.occurred, &x.payload, &x.createdAt)
 		return x, err
 	})
 	if err != nil {
-		return 0, false, fmt.Errorf("claim: %w", err)
+		return nil, fmt.Errorf("claim: %w", err)
 	}
-	if len(batch) == 0 {
-		return 0, false, nil
-	}
-
-	type pending struct {
-		row     row
-		fut     jetstream.PubAckFuture
-		err     error
-		skipped bool // held back behind, or itself, a poison row of its aggregate
-	}
-	ps := make([]pending, len(batch))
-	maxPayload := r.nc.MaxPayload()
-	var poison []failure
-	heldBack := map[string]bool{} // aggregates with a poison row earlier in this batch
-	for i, x := range batch {
-		ps[i].row = x
-		if x.subject != "" && heldBack[x.subject] {
-			ps[i].skipped = true // stays in the outbox, published after the poison row is gone
-			continue
-		}
-		env := events.Envelope{ID: x.eventID, Type: x.typ, Source: x.source, Subject: x.subject, Time: x.occurred, Data: x.payload}
-		msg := env.Msg()
-		if maxPayload > 0 && int64(len(msg.Data)) > maxPayload {
-			ps[i].err = fmt.Errorf("payload of %d bytes exceeds the broker's max payload %d", len(msg.Data), maxPayload)
-			poison = append(poison, failure{id: x.id, err: ps[i].err, permanent: true})
-			heldBack[x.subject] = true
-			ps[i].skipped = true // recorded as poison below, never published
-			continue
-		}
-		ps[i].fut, ps[i].err = r.js.PublishMsgAsync(msg)
-	}
-
-	var acked []int64
-	var failures []failure
-	timeout := time.NewTimer(r.cfg.AckTimeout + time.Second)
-	defer timeout.Stop()
-	for i := range ps {
-		p := &ps[i]
-		if p.skipped {
-			continue
-		}
-		if p.fut == nil { // PublishMsgAsync itself refused the message
-			failures = append(failures, failure{id: p.row.id, subject: p.row.typ, err: p.err})
-			continue
-		}
-		select {
-		case <-p.fut.Ok():
-			now := time.Now()
-			acked = append(acked, p.row.id)
-			r.m.latency.Observe(now.Sub(p.row.createdAt).Seconds())
-			if r.cfg.OnAck != nil {
-				r.cfg.OnAck(p.row.eventID, now)
-			}
-		case err := <-p.fut.Err():
-			failures = append(failures, failure{id: p.row.id, subject: p.row.typ, err: err})
-		case <-timeout.C:
-			failures = append(failures, failure{id: p.row.id, subject: p.row.typ, err: jetstream.ErrAsyncPublishTimeout})
-			// The timer fired once; the remaining futures resolve on their own
-			// timeouts, so wait on them without ours.
-			timeout.Reset(r.cfg.AckTimeout + time.Second)
-		case <-ctx.Done():
-			return 0, false, ctx.Err()
-		}
-	}
-
-	if len(acked) > 0 {
-		if r.cfg.BeforeDelete != nil {
-			if err := r.cfg.BeforeDelete(acked); err != nil {
-				return 0, false, errors.Join(errAborted, err)
-			}
-		}
-		if _, err := r.pool.Exec(ctx, `DELETE FROM outbox WHERE id = ANY($1)`, acked); err != nil {
-			return 0, false, fmt.Errorf("delete published: %w", err)
-		}
-		r.m.published.Add(float64(len(acked)))
-	}
-	r.m.failed.Add(float64(len(failures) + len(poison)))
-
-	// Only failures that say something about the row itself count against it; a broker
-	// outage or a JetStream that is still recovering its streams must not walk healthy
-	// rows towards the dead-letter table. Uncounted failures make the relay back off.
-	var counted []failure
-	transient := false
-	routable := map[string]bool{}
-	for _, f := range failures {
-		if r.countable(ctx, f, routable) {
-			counted = append(counted, f)
-		} else {
-			transient = true
-		}
-	}
-	if err := r.recordFailures(ctx, append(counted, poison...)); err != nil {
-		return 0, false, err
-	}
-	return len(batch), transient, nil
+	return batch, nil
 }
 
 type failure struct {
-	id        int64
-	subject   string // the NATS subject (event type) the row was published to
-	err       error
+	row row
+	err error
+	// reason is set for an infrastructure fault (not counted against the row).
+	reason string
+	// permanent failures dead-letter the row at once (it can never be published).
 	permanent bool
 }
 
-// countable reports whether a publish failure counts against its row. Connection-level
-// errors (timeouts, disconnects, a full async window) never do. "No responders" counts
-// only when no stream captures the row's subject (a poison row); when one does, the
-// broker's JetStream was not ready (say, recovering after a restart). routable caches
-// the stream look-ups of one batch.
-func (r *Relay) countable(ctx context.Context, f failure, routable map[string]bool) bool {
-	if r.nc.Status() != nats.CONNECTED {
-		return false
-	}
-	if errors.Is(f.err, jetstream.ErrAsyncPublishTimeout) || errors.Is(f.err, nats.ErrTimeout) ||
-		errors.Is(f.err, nats.ErrConnectionClosed) || errors.Is(f.err, nats.ErrDisconnected) ||
-		errors.Is(f.err, jetstream.ErrTooManyStalledMsgs) || errors.Is(f.err, context.DeadlineExceeded) {
-		return false
-	}
-	if !errors.Is(f.err, jetstream.ErrNoStreamResponse) && !errors.Is(f.err, nats.ErrNoResponders) {
-		return true
-	}
-	ok, seen := routable[f.subject]
-	if !seen {
-		lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := r.js.StreamNameBySubject(lctx, f.subject)
-		cancel()
-		switch {
-		case err == nil:
-			ok = true
-		case errors.Is(err, jetstream.ErrStreamNotFound):
-			ok = false
-		default:
-			return false // JetStream's API is not answering: an outage, not the row
+// publish sends the batch in waves: wave k holds the k-th row of every aggregate still
+// going (and, in wave 0, every row without an aggregate), published asynchronously and
+// awaited as a whole. An aggregate whose row failed sends nothing more in this batch,
+// so no row is ever published before its predecessor has its PubAck.
+func (r *Relay) publish(ctx context.Context, batch []row) (acked []row, failed []failure) {
+	type queue struct{ rows []row }
+	var (
+		order   []string // aggregates in order of their first row
+		queues  = map[string]*queue{}
+		wave    []row
+		routing = map[string]error{} // subject → routability, cached per batch
+	)
+	for _, x := range batch {
+		if x.subject == "" {
+			wave = append(wave, x)
+			continue
 		}
-		routable[f.subject] = ok
+		q, ok := queues[x.subject]
+		if !ok {
+			q = &queue{}
+			queues[x.subject] = q
+			order = append(order, x.subject)
+		}
+		q.rows = append(q.rows, x)
 	}
-	return !ok
+	maxPayload := r.nc.MaxPayload()
+	for k := 0; ; k++ {
+		if k > 0 {
+			wave = wave[:0]
+		}
+		for _, s := range order {
+			if q := queues[s]; len(q.rows) > k {
+				wave = append(wave, q.rows[k])
+			}
+		}
+		if len(wave) == 0 {
+			return acked, failed
+		}
+		// Rows published in this wave, in batch (id) order so that the stream keeps
+		// commit order across aggregates too.
+		sortByID(wave)
+		ok, bad := r.publishWave(ctx, wave, maxPayload, routing)
+		acked = append(acked, ok...)
+		failed = append(failed, bad...)
+		if ctx.Err() != nil {
+			return acked, failed
+		}
+		for _, f := range bad {
+			if q := queues[f.row.subject]; q != nil && f.row.subject != "" {
+				q.rows = q.rows[:k+1] // stop the aggregate for the rest of the batch
+			}
+		}
+	}
+}
+
+func sortByID(rows []row) {
+	for i := 1; i < len(rows); i++ {
+		for j := i; j > 0 && rows[j].id < rows[j-1].id; j-- {
+			rows[j], rows[j-1] = rows[j-1], rows[j]
+		}
+	}
+}
+
+func (r *Relay) publishWave(ctx context.Context, wave []row, maxPayload int64, routing map[string]error) (acked []row, failed []failure) {
+	futs := make([]jetstream.PubAckFuture, len(wave))
+	for i, x := range wave {
+		msg := x.envelope().Msg()
+		if maxPayload > 0 && int64(len(msg.Data)) > maxPayload {
+			failed = append(failed, failure{row: x, permanent: true,
+				err: fmt.Errorf("payload of %d bytes exceeds the broker's max payload %d", len(msg.Data), maxPayload)})
+			continue
+		}
+		if r.cfg.BeforePublish != nil {
+			if err := r.cfg.BeforePublish(msg); err != nil {
+				failed = append(failed, r.classify(ctx, x, err, routing))
+				continue
+			}
+		}
+		fut, err := r.js.PublishMsgAsync(msg)
+		if err != nil {
+			failed = append(failed, r.classify(ctx, x, err, routing))
+			continue
+		}
+		futs[i] = fut
+	}
+	timeout := time.NewTimer(r.cfg.AckTimeout + time.Second)
+	defer timeout.Stop()
+	for i, fut := range futs {
+		if fut == nil {
+			continue
+		}
+		x := wave[i]
+		select {
+		case <-fut.Ok():
+			now := time.Now()
+			acked = append(acked, x)
+			r.m.latency.Observe(now.Sub(x.createdAt).Seconds())
+			if r.cfg.OnAck != nil {
+				r.cfg.OnAck(x.eventID, now)
+			}
+		case err := <-fut.Err():
+			failed = append(failed, r.classify(ctx, x, err, routing))
+		case <-timeout.C:
+			failed = append(failed, r.classify(ctx, x, jetstream.ErrAsyncPublishTimeout, routing))
+			// The remaining futures resolve on their own timeouts.
+			timeout.Reset(r.cfg.AckTimeout + time.Second)
+		case <-ctx.Done():
+			return acked, failed
+		}
+	}
+	return acked, failed
+}
+
+// classify decides whether a publish failure is the row's own (counted, and in the end
+// dead-lettered) or an infrastructure fault. "No responders" means no stream answered:
+// if a stream captures the subject JetStream is still starting; if none does but the
+// subject is one the system's stream declares, the stream is missing (it is declared
+// again); only a subject no declared stream captures is the row's fault.
+func (r *Relay) classify(ctx context.Context, x row, err error, routing map[string]error) failure {
+	f := failure{row: x, err: err}
+	if r.nc.Status() != nats.CONNECTED {
+		f.reason = faults.NATSUnavailable
+		return f
+	}
+	if errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) {
+		rerr, seen := routing[x.typ]
+		if !seen {
+			lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, rerr = r.js.StreamNameBySubject(lctx, x.typ)
+			cancel()
+			routing[x.typ] = rerr
+		}
+		switch {
+		case rerr == nil:
+			f.reason = faults.NATSUnavailable
+		case errors.Is(rerr, jetstream.ErrStreamNotFound) && messaging.Captures(x.typ):
+			f.reason = faults.StreamMissing
+			f.err = fmt.Errorf("%w for %s: %w", faults.ErrStreamMissing, x.typ, err)
+		case errors.Is(rerr, jetstream.ErrStreamNotFound):
+			f.err = fmt.Errorf("no stream captures subject %s: %w", x.typ, err)
+		default:
+			f.reason, _ = faults.Classify(rerr)
+			if f.reason == "" {
+				f.reason = faults.NATSUnavailable
+			}
+		}
+		return f
+	}
+	if reason, ok := faults.Classify(err); ok {
+		f.reason = reason
+	}
+	return f
+}
+
+// settleAcked deletes the acknowledged rows (on the leader's connection).
+func (r *Relay) settleAcked(ctx context.Context, conn *pgx.Conn, acked []row) error {
+	if len(acked) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(acked))
+	for i, x := range acked {
+		ids[i] = x.id
+	}
+	if r.cfg.BeforeDelete != nil {
+		if err := r.cfg.BeforeDelete(ids); err != nil {
+			return errors.Join(errAborted, err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM outbox WHERE id = ANY($1)`, ids); err != nil {
+		return fmt.Errorf("delete published: %w", err)
+	}
+	r.m.published.Add(float64(len(acked)))
+	return nil
 }
 
 // recordFailures counts an attempt against each failed row, schedules its retry with
-// exponential back-off, and moves rows out of attempts to the dead-letter table, all
-// in one transaction.
-func (r *Relay) recordFailures(ctx context.Context, fs []failure) error {
+// exponential back-off, and moves rows out of attempts to the dead-letter table (with
+// the last error and every attempt's time), all in one transaction.
+func (r *Relay) recordFailures(ctx context.Context, conn *pgx.Conn, fs []failure) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	tx, err := r.pool.Begin(ctx)
-	if err != nil {
-		return fmt.Errorf("record failures: %w", err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	var dead int
-	for _, f := range fs {
-		attempts := r.cfg.MaxAttempts
-		if !f.permanent {
-			if err := tx.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-				available_at = now() + least(interval '50 milliseconds' * power(2, attempts), interval '5 seconds')
-				WHERE id = $1 RETURNING attempts`, f.id, f.err.Error()).Scan(&attempts); err != nil {
-				return fmt.Errorf("record failure of row %d: %w", f.id, err)
+	err := postgres.WithTx(ctx, conn, func(tx pgx.Tx) error {
+		dead = 0
+		for _, f := range fs {
+			attempts := r.cfg.MaxAttempts
+			if !f.permanent {
+				if err := tx.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+					attempt_times = attempt_times || now(),
+					available_at = now() + least(interval '50 milliseconds' * power(2, attempts), interval '5 seconds')
+					WHERE id = $1 RETURNING attempts`, f.row.id, f.err.Error()).Scan(&attempts); err != nil {
+					return fmt.Errorf("record failure of row %d: %w", f.row.id, err)
+				}
 			}
-		}
-		r.log.Warn("outbox publish failed", "row", f.id, "attempts", attempts, "err", f.err)
-		if attempts >= r.cfg.MaxAttempts {
+			r.log.Warn("outbox publish failed", "row", f.row.id, "event_id", f.row.eventID, "attempts", attempts, "err", f.err)
+			if attempts < r.cfg.MaxAttempts {
+				continue
+			}
 			tag, err := tx.Exec(ctx, `WITH moved AS (DELETE FROM outbox WHERE id = $1 RETURNING *)
-				INSERT INTO outbox_dead_letter (id, event_id, event_type, source, subject, occurred_at, payload, created_at, attempts, error)
-				SELECT id, event_id, event_type, source, subject, occurred_at, payload, created_at, $2, $3 FROM moved`,
-				f.id, attempts, f.err.Error())
+				INSERT INTO outbox_dead_letter (id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, attempts, attempt_times, error)
+				SELECT id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, $2,
+				       CASE WHEN $4 THEN attempt_times || now() ELSE attempt_times END, $3 FROM moved`,
+				f.row.id, attempts, f.err.Error(), f.permanent)
 			if err != nil {
-				return fmt.Errorf("dead-letter row %d: %w", f.id, err)
+				return fmt.Errorf("dead-letter row %d: %w", f.row.id, err)
 			}
 			dead += int(tag.RowsAffected())
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("record failures: commit: %w", err)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record failures: %w", err)
 	}
 	if dead > 0 {
 		r.m.deadLetters.Add(float64(dead))
-		r.log.Error("outbox rows dead-lettered", "count", dead)
+		r.log.Error("outbox rows dead-lettered; their aggregates are parked until requeued or skipped", "count", dead)
 	}
 	return nil
 }
@@ -462,9 +610,17 @@ func (r *Relay) watchBacklog(ctx context.Context) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
 	for {
-		var n int64
-		if err := r.pool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&n); err == nil {
+		var n, dead, parked int64
+		var age float64
+		if err := r.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM outbox),
+				coalesce((SELECT extract(epoch FROM now() - min(created_at)) FROM outbox), 0)::float8,
+				(SELECT count(*) FROM outbox_dead_letter WHERE resolved_at IS NULL),
+				(SELECT count(DISTINCT subject) FROM outbox_dead_letter WHERE resolved_at IS NULL AND subject <> '')`).
+			Scan(&n, &age, &dead, &parked); err == nil {
 			r.m.backlog.Set(float64(n))
+			r.m.oldestAge.Set(max(age, 0))
+			r.m.unresolved.Set(float64(dead))
+			r.m.parked.Set(float64(parked))
 		}
 		select {
 		case <-ctx.Done():

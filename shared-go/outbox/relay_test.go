@@ -365,7 +365,7 @@ func TestRelayDeadLettersPoisonRowsWhileLaterRowsFlow(t *testing.T) {
 	// Poison 2: a payload above the broker's max payload, dead-lettered at once.
 	_, err := e.pool.Exec(ctx, `INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload) VALUES
 		(gen_random_uuid(), 'unrouted.Nowhere', 'pitstop/relaytest', 'x', now(), '{}'),
-		(gen_random_uuid(), 'pitstop.relaytest.Huge', 'pitstop/relaytest', 'x', now(), convert_to('{"x":"' || repeat('a', 2*1024*1024) || '"}', 'UTF8'))`)
+		(gen_random_uuid(), 'pitstop.relaytest.Huge', 'pitstop/relaytest', 'y', now(), convert_to('{"x":"' || repeat('a', 2*1024*1024) || '"}', 'UTF8'))`)
 	if err != nil {
 		t.Fatal(err)
 	}

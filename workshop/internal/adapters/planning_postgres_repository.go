@@ -76,11 +76,16 @@ func (r *PlanningPostgresRepository) Save(ctx context.Context, p *domain.Worksho
 	if err != nil {
 		return err
 	}
+	for i := range envs {
+		// The aggregate version is the event's sequence: unique per planning (the
+		// events table's key), so events leave the outbox in version order.
+		envs[i].Seq = int64(p.Version() + i + 1)
+	}
 	err = postgres.WithTx(ctx, r.pool, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		for i, env := range envs {
+		for _, env := range envs {
 			b.Queue(`INSERT INTO events (stream_id, version, event_id, event_type, data, occurred_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, p.Date().String(), p.Version()+i+1, env.ID, env.Type, []byte(env.Data), env.Time)
+				VALUES ($1, $2, $3, $4, $5, $6)`, p.Date().String(), env.Seq, env.ID, env.Type, []byte(env.Data), env.Time)
 		}
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
