@@ -151,10 +151,10 @@ type Tracker struct {
 	log      *slog.Logger
 	interval time.Duration
 
-	mu        sync.Mutex
-	failing   bool
-	lastErr   error
-	lastWarn  time.Time
+	mu         sync.Mutex
+	failing    bool
+	lastErr    error
+	lastWarn   time.Time
 	suppressed int
 }
 
