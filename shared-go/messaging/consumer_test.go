@@ -290,9 +290,9 @@ func TestConsumerResumesAfterRestartWithoutReprocessing(t *testing.T) {
 	}
 }
 
-// A message whose last allowed delivery dies with the consumer (crash, stop) is neither
-// lost nor handled again: the next delivery dead-letters it with the reason.
-func TestConsumerDeadLettersAMessageWhoseLastDeliveryNeverCompleted(t *testing.T) {
+// A delivery that dies with the consumer (crash, stop) is not a failure of the handler:
+// it does not count toward MaxDeliver, and the next delivery applies the event once.
+func TestConsumerDeliveryThatDiedWithTheConsumerDoesNotCount(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	cfg := messaging.ConsumerConfig{Name: "crashy", MaxDeliver: 2, Backoff: []time.Duration{10 * time.Millisecond},
@@ -304,7 +304,7 @@ func TestConsumerDeadLettersAMessageWhoseLastDeliveryNeverCompleted(t *testing.T
 			return errors.New("first delivery fails")
 		}
 		entered <- struct{}{}
-		<-ctx.Done() // the second (last allowed) delivery hangs until the consumer dies
+		<-ctx.Done() // the second delivery hangs until the consumer dies
 		return ctx.Err()
 	}
 	c1, err := messaging.NewConsumer(e.pool, e.js, cfg, h, testutil.Logger(t), nil)
@@ -319,21 +319,46 @@ func TestConsumerDeadLettersAMessageWhoseLastDeliveryNeverCompleted(t *testing.T
 	select {
 	case <-entered:
 	case <-time.After(10 * time.Second):
-		t.Fatal("the last allowed delivery never reached the handler")
+		t.Fatal("the second delivery never reached the handler")
 	}
-	cancel1() // the consumer dies during its last allowed delivery
+	cancel1() // the consumer dies during its second delivery
 	<-done
 	e.run(cfg, func(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
 		calls.Add(1)
 		return effect(ctx, tx, ev)
 	})
 	testutil.Eventually(t, 10*time.Second, func() bool {
-		return e.count(`SELECT count(*) FROM consumer_dead_letter WHERE event_id = $1`, ev.ID.String()) == 1
-	}, "dead-lettered on the delivery after the unfinished last one")
-	if got := calls.Load(); got != 2 {
-		t.Fatalf("handler ran %d times, want 2 (MaxDeliver)", got)
+		return e.count(`SELECT count(*) FROM effects WHERE event_id = $1`, ev.ID) == 1
+	}, "applied on the delivery after the one that died")
+	if got := e.count(`SELECT count(*) FROM consumer_dead_letter`); got != 0 {
+		t.Fatalf("dead letters = %d: a delivery that died with the process counted as a failure", got)
 	}
-	if got := e.count(`SELECT count(*) FROM effects`); got != 0 {
-		t.Fatalf("effects = %d, want 0", got)
+	if got := e.count(`SELECT count(*) FROM consumer_failure`); got != 0 {
+		t.Fatalf("failure rows left behind after success: %d", got)
 	}
+}
+
+// A handler that panics fails like one that returns an error (counted, then
+// dead-lettered); the consumer keeps running.
+func TestConsumerHandlerPanicIsAFailureNotACrash(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.run(messaging.ConsumerConfig{MaxDeliver: 2, Backoff: []time.Duration{10 * time.Millisecond}},
+		func(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+			var p touched
+			_ = ev.Decode(&p)
+			if p.Key == "panics" {
+				panic("nil map")
+			}
+			return effect(ctx, tx, ev)
+		})
+	bad := newEvent(t, "panics")
+	e.publish(bad, bad.ID.String())
+	good := newEvent(t, "fine")
+	e.publish(good, good.ID.String())
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		return e.count(`SELECT count(*) FROM consumer_dead_letter WHERE event_id = $1 AND reason LIKE '%panicked%'
+			AND cardinality(attempt_times) = 2`, bad.ID.String()) == 1 &&
+			e.count(`SELECT count(*) FROM effects WHERE key = 'fine'`) == 1
+	}, "panicking event dead-lettered after 2 attempts with both attempt times, the next one applied")
 }
