@@ -276,8 +276,11 @@ func TestRelayBrokerRestartMidDrainLosesNothing(t *testing.T) {
 	e := setup(t)
 	const n = 20000
 	var ids []string
-	for range n / 1000 {
-		ids = append(ids, e.insert(1000, "broker")...)
+	for i := range n / 1000 {
+		for a := range 10 { // 10 aggregates, 100 events each per round
+			ids = append(ids, e.insert(100, fmt.Sprintf("broker-%d", a))...)
+		}
+		_ = i
 	}
 	reg := prometheus.NewRegistry()
 	r := e.relay(outbox.RelayConfig{BatchSize: 500, AckTimeout: time.Second}, reg)
@@ -287,12 +290,14 @@ func TestRelayBrokerRestartMidDrainLosesNothing(t *testing.T) {
 	e.nats.Restart()
 	t.Logf("broker restarted after %d of %d events were stored", before, n)
 	testutil.Eventually(t, 60*time.Second, func() bool { return e.outboxRows() == 0 }, "outbox drained after broker restart")
-	seen := idsOf(e.streamIDs())
+	msgs := e.streamIDs()
+	seen := idsOf(msgs)
 	for _, id := range ids {
 		if seen[id] == 0 {
 			t.Fatalf("event %s lost", id)
 		}
 	}
+	assertAggregateOrder(t, msgs)
 	if got := e.streamMsgs(); got != n {
 		t.Fatalf("stream holds %d messages, want %d", got, n)
 	}
@@ -341,7 +346,8 @@ func TestRelayOnlyOneOfTwoRelaysPublishesAndTheStandbyTakesOver(t *testing.T) {
 func TestRelayLeaderWhoseSessionIsKilledStepsDown(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	a := e.relay(outbox.RelayConfig{}, nil)
+	// a would wait a minute before running for leader again: after the kill, only b can lead.
+	a := e.relay(outbox.RelayConfig{ElectionInterval: time.Minute}, nil)
 	start(t, a)
 	testutil.Eventually(t, 10*time.Second, a.IsLeader, "a leads")
 	b := e.relay(outbox.RelayConfig{}, nil)
@@ -352,7 +358,9 @@ func TestRelayLeaderWhoseSessionIsKilledStepsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 10*time.Second, func() bool { return a.IsLeader() != b.IsLeader() }, "one leader again")
+	// Not "exactly one leader": that already held before the kill. The killed leader
+	// must notice and step down, and the standby must take over.
+	testutil.Eventually(t, 15*time.Second, func() bool { return !a.IsLeader() && b.IsLeader() }, "a steps down, b takes over")
 	e.insert(10, "after-kill")
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 && e.streamMsgs() == 10 }, "published after the kill")
 }
@@ -482,5 +490,23 @@ func TestRelayRetryingRowHoldsBackItsAggregateOnly(t *testing.T) {
 	msgs := e.streamIDs()
 	if msgs[2].Headers().Get(events.HeaderID) != heldLater[0] || msgs[3].Headers().Get(events.HeaderID) != heldLater[1] {
 		t.Fatal("held events published out of order")
+	}
+}
+
+// assertAggregateOrder checks that the stream holds each aggregate's events once each,
+// in sequence order 1, 2, 3, ... (pitstop-seq, by ce-subject).
+func assertAggregateOrder(t *testing.T, msgs []jetstream.Msg) {
+	t.Helper()
+	last := map[string]int64{}
+	for _, m := range msgs {
+		agg := m.Headers().Get(events.HeaderSubject)
+		var seq int64
+		if _, err := fmt.Sscan(m.Headers().Get(events.HeaderSeq), &seq); err != nil {
+			t.Fatalf("message %s without %s: %v", m.Headers().Get(events.HeaderID), events.HeaderSeq, err)
+		}
+		if seq != last[agg]+1 {
+			t.Fatalf("aggregate %s: seq %d follows seq %d in the stream (lost, doubled or reordered)", agg, seq, last[agg])
+		}
+		last[agg] = seq
 	}
 }
