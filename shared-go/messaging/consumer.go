@@ -337,21 +337,18 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 	log := c.log.With("event_id", env.ID, "type", env.Type, "seq", env.Seq, "delivery", delivered)
 	requeued := msg.Headers().Get(HeaderRequeued) != ""
+	aggregate := ""
+	if env.Seq > 0 && env.Subject != "" {
+		aggregate = AggregateKey(env)
+	}
 	err = postgres.WithTx(ctx, c.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
-			ON CONFLICT DO NOTHING`, c.cfg.Name, env.ID, env.Type)
-		if err != nil {
-			return fmt.Errorf("inbox: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errDuplicate
-		}
-		if env.Seq > 0 && env.Subject != "" {
-			// Lock the aggregate's position (replicas of this consumer serialise here).
+		if aggregate != "" {
+			// Lock the aggregate's position first (replicas of this consumer serialise
+			// here), so the inbox row below is numbered in application order.
 			var last int64
 			if err := tx.QueryRow(ctx, `INSERT INTO inbox_sequence AS s (consumer, aggregate, last_seq) VALUES ($1, $2, 0)
 				ON CONFLICT (consumer, aggregate) DO UPDATE SET last_seq = s.last_seq RETURNING last_seq`,
-				c.cfg.Name, AggregateKey(env)).Scan(&last); err != nil {
+				c.cfg.Name, aggregate).Scan(&last); err != nil {
 				return fmt.Errorf("inbox sequence: %w", err)
 			}
 			switch {
@@ -361,9 +358,17 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 				return &waitError{have: env.Seq, want: last + 1}
 			}
 			if _, err := tx.Exec(ctx, `UPDATE inbox_sequence SET last_seq = $3 WHERE consumer = $1 AND aggregate = $2`,
-				c.cfg.Name, AggregateKey(env), env.Seq); err != nil {
+				c.cfg.Name, aggregate, env.Seq); err != nil {
 				return fmt.Errorf("inbox sequence: %w", err)
 			}
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, event_type, aggregate, seq) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING`, c.cfg.Name, env.ID, env.Type, aggregate, env.Seq)
+		if err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errDuplicate
 		}
 		if c.wants(env.Type) {
 			if err := c.call(ctx, tx, env); err != nil {

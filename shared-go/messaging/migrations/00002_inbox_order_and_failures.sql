@@ -10,6 +10,14 @@ CREATE TABLE inbox_sequence (
     PRIMARY KEY (consumer, aggregate)
 );
 
+-- The inbox records, per consumer, the order in which events were applied: applied
+-- is taken after the aggregate's sequence row is locked, so for one aggregate it
+-- increases in application order (an audit of per-aggregate order, and the chaos
+-- test's checker).
+ALTER TABLE inbox ADD COLUMN aggregate text NOT NULL DEFAULT '';
+ALTER TABLE inbox ADD COLUMN seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE inbox ADD COLUMN applied bigint GENERATED ALWAYS AS IDENTITY;
+
 -- Real failures (a handler that ran and failed) per event, counted toward the
 -- dead-letter limit; infrastructure faults never come here.
 CREATE TABLE consumer_failure (
@@ -37,4 +45,5 @@ DROP INDEX consumer_dead_letter_unresolved;
 ALTER TABLE consumer_dead_letter DROP COLUMN resolve_note, DROP COLUMN resolved_by, DROP COLUMN resolution,
     DROP COLUMN resolved_at, DROP COLUMN attempt_times, DROP COLUMN seq, DROP COLUMN aggregate, DROP COLUMN event_type;
 DROP TABLE consumer_failure;
+ALTER TABLE inbox DROP COLUMN applied, DROP COLUMN seq, DROP COLUMN aggregate;
 DROP TABLE inbox_sequence;
