@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pitstop/pitstop/shared-go/faults"
 	"github.com/pitstop/pitstop/shared-go/postgres"
 )
 
@@ -94,6 +95,8 @@ type Dispatcher struct {
 	cfg    DispatcherConfig
 	log    *slog.Logger
 	m      *dispatcherMetrics
+	// transient tracks infrastructure faults (SMTP or Postgres down) for /readyz.
+	transient *faults.Tracker
 	// unmarked holds mails the sender accepted but that could not be marked sent
 	// (Postgres gone, or OnSent failed); marking them is retried before anything else
 	// is sent, and their leases are renewed meanwhile.
@@ -126,8 +129,32 @@ func NewDispatcher(pool *pgxpool.Pool, schema string, s Sender, cfg DispatcherCo
 	if reg != nil {
 		reg.MustRegister(m.sent, m.failures, m.pending)
 	}
-	return &Dispatcher{pool: pool, schema: schema, sender: s, cfg: cfg,
-		log: log.With("mailbox", schema), m: m}
+	log = log.With("mailbox", schema)
+	return &Dispatcher{pool: pool, schema: schema, sender: s, cfg: cfg, log: log, m: m,
+		transient: faults.NewTracker(reg, "pitstop_mail_transient_failures_total",
+			"Infrastructure faults met by the mail dispatcher (SMTP or Postgres unreachable), by reason.", cl, log)}
+}
+
+// Ready reports the last infrastructure fault while the dispatcher has not worked
+// since (for /readyz), else nil.
+func (d *Dispatcher) Ready(context.Context) error {
+	if err := d.transient.Err(); err != nil {
+		return fmt.Errorf("mail dispatcher %s backing off: %w", d.schema, err)
+	}
+	return nil
+}
+
+// noteFault counts err as a transient failure: SMTP when the send failed, else by its
+// classification (Postgres).
+func (d *Dispatcher) noteFault(err error, smtp bool) {
+	reason, ok := faults.Classify(err)
+	switch {
+	case smtp && (!ok || reason == faults.Network || reason == faults.Timeout):
+		reason = faults.SMTPUnavailable
+	case !ok:
+		reason = faults.PostgresUnavailable
+	}
+	d.transient.Failed(reason, err)
 }
 
 // Run sends mails until ctx is cancelled, then returns nil. Failures of the mail
@@ -152,12 +179,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case err != nil:
 			failStreak++
 			wait = d.pause(failStreak)
-			d.log.Warn("mail dispatcher: database or OnSent error; retrying", "err", err, "retry_in", wait)
+			if faults.IsTransient(err) {
+				d.noteFault(err, false)
+			} else {
+				d.log.Warn("mail dispatcher: database or OnSent error; retrying", "err", err, "retry_in", wait)
+			}
 		case failed:
 			failStreak++
 			wait = d.pause(failStreak)
 		default:
 			failStreak = 0
+			d.transient.Succeeded()
 		}
 		timer := time.NewTimer(wait)
 		if failStreak > 0 {
@@ -220,6 +252,7 @@ func (d *Dispatcher) drain(ctx context.Context) (wait time.Duration, failed bool
 				return 0, false, nil
 			}
 			d.m.failures.Inc()
+			d.noteFault(sendErr, true)
 			delay := backoff(d.cfg.MinBackoff, d.cfg.MaxBackoff, row.attempts)
 			d.log.Warn("mail not sent; will retry", "message_id", row.msg.ID, "attempts", row.attempts+1,
 				"retry_in", delay, "err", sendErr)
