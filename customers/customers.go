@@ -2,7 +2,8 @@
 // garage's customers, published as CustomerRegistered and CustomerUpdated events
 // through the transactional outbox (relayed by customers/cmd/cdc).
 //
-// Its public surface is what a process needs to run it: Schema and New.
+// Its public surface is what a process needs to run it: Schema and New, and Republish
+// for operators (state transfer through the outbox).
 package customers
 
 import (
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pitstop/pitstop/customers/internal/adapters"
 	"github.com/pitstop/pitstop/customers/internal/application"
@@ -34,11 +36,12 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 	}
 	repo := adapters.NewCustomerPostgresRepository(d.Pool, Schema)
 	a := application.New(repo, time.Now)
-	return module{http: ports.NewHTTPHandlers(a, d.Log)}, nil
+	return module{http: ports.NewHTTPHandlers(a, d.Log), pool: d.Pool}, nil
 }
 
 type module struct {
 	http *ports.HTTPHandlers
+	pool *pgxpool.Pool
 }
 
 // Routes mounts the customers API on r.

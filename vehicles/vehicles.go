@@ -3,7 +3,8 @@
 // VehicleRegistered and VehicleUpdated events through the transactional outbox
 // (relayed by vehicles/cmd/cdc).
 //
-// Its public surface is what a process needs to run it: Schema and New.
+// Its public surface is what a process needs to run it: Schema and New, and Republish
+// for operators (state transfer through the outbox).
 package vehicles
 
 import (
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/outbox"
@@ -35,11 +37,12 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 	}
 	repo := adapters.NewVehiclePostgresRepository(d.Pool, Schema)
 	a := application.New(repo, time.Now)
-	return module{http: ports.NewHTTPHandlers(a, d.Log)}, nil
+	return module{http: ports.NewHTTPHandlers(a, d.Log), pool: d.Pool}, nil
 }
 
 type module struct {
 	http *ports.HTTPHandlers
+	pool *pgxpool.Pool
 }
 
 // Routes mounts the vehicles API on r.
