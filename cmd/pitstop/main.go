@@ -14,6 +14,14 @@
 //	SMTP_URL       smtp://host:port of a mail server (e.g. MailDev); default: .eml files in PITSTOP_DATA_DIR/mail
 //	TIMEKEEPER_TIME_ZONE  the garage's time zone (default Europe/Amsterdam)
 //	LOG_LEVEL, LOG_FORMAT  as for every service
+//
+// Operator subcommands (cmd/pitstop/admincli, runbook docs/operating.md) work on a
+// running system through DATABASE_URL and NATS_URL:
+//
+//	pitstop dlq list|show|requeue|skip   dead letters of the relays and consumers
+//	pitstop status                       outboxes, relay leaders, consumers
+//	pitstop replay --consumer N --since T|--since-seq N
+//	pitstop republish --context customers|vehicles
 package main
 
 import (
@@ -27,6 +35,7 @@ import (
 	"time"
 	_ "time/tzdata" // the time zone database, for hosts and images without one
 
+	"github.com/pitstop/pitstop/cmd/pitstop/admincli"
 	"github.com/pitstop/pitstop/cmd/pitstop/embeddedpg"
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
 	"github.com/pitstop/pitstop/shared-go/config"
@@ -46,7 +55,12 @@ type cfg struct {
 	config.Log
 }
 
-func main() { os.Exit(run()) }
+func main() {
+	if len(os.Args) > 1 && admincli.IsCommand(os.Args[1]) {
+		os.Exit(admincli.Main(os.Args[1:]))
+	}
+	os.Exit(run())
+}
 
 func run() int {
 	c, err := config.Load(cfg{})
