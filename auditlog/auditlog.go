@@ -33,6 +33,7 @@ import (
 	"github.com/pitstop/pitstop/auditlog/internal/application"
 	"github.com/pitstop/pitstop/auditlog/internal/ports"
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/messaging"
 )
 
@@ -80,4 +81,9 @@ func (m module) Routes(r chi.Router) { m.http.Routes(r) }
 // Workers returns the consumer that records every event.
 func (m module) Workers() []func(ctx context.Context) error {
 	return []func(ctx context.Context) error{m.consumer.Run}
+}
+
+// ReadyChecks reports the consumer's infrastructure faults on /readyz.
+func (m module) ReadyChecks() []httpx.Check {
+	return []httpx.Check{{Name: "consumer", Check: m.consumer.Ready}}
 }

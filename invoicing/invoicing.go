@@ -26,6 +26,7 @@ import (
 	"github.com/pitstop/pitstop/invoicing/internal/application"
 	"github.com/pitstop/pitstop/invoicing/internal/ports"
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/mail"
 	"github.com/pitstop/pitstop/shared-go/messaging"
 	"github.com/pitstop/pitstop/shared-go/outbox"
@@ -108,4 +109,10 @@ func (m module) Routes(r chi.Router) { m.http.Routes(r) }
 // Workers returns the event consumer and the mail dispatcher.
 func (m module) Workers() []func(ctx context.Context) error {
 	return []func(ctx context.Context) error{m.consumer.Run, m.dispatcher.Run}
+}
+
+// ReadyChecks reports the consumer's and the mail dispatcher's infrastructure faults
+// on /readyz.
+func (m module) ReadyChecks() []httpx.Check {
+	return []httpx.Check{{Name: "consumer", Check: m.consumer.Ready}, {Name: "mail", Check: m.dispatcher.Ready}}
 }

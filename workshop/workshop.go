@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/messaging"
 	"github.com/pitstop/pitstop/shared-go/outbox"
 	"github.com/pitstop/pitstop/workshop/internal/adapters"
@@ -26,6 +27,7 @@ type module struct {
 	planning *ports.PlanningHTTPHandlers
 	refdata  *ports.RefDataHTTPHandlers
 	workers  []func(ctx context.Context) error
+	checks   []httpx.Check
 }
 
 // New migrates the workshop schema (its own tables, the outbox and the inbox) and
@@ -68,6 +70,7 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 			GetVehicle:    application.NewGetVehicleHandler(refdata),
 		}, d.Log),
 		workers: []func(ctx context.Context) error{consumer.Run},
+		checks:  []httpx.Check{{Name: "consumer", Check: consumer.Ready}},
 	}, nil
 }
 
@@ -79,3 +82,6 @@ func (m *module) Routes(r chi.Router) {
 
 // Workers returns the reference-data consumer.
 func (m *module) Workers() []func(ctx context.Context) error { return m.workers }
+
+// ReadyChecks reports the reference-data consumer's infrastructure faults on /readyz.
+func (m *module) ReadyChecks() []httpx.Check { return m.checks }

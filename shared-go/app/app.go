@@ -61,6 +61,12 @@ type Module interface {
 	Workers() []func(ctx context.Context) error
 }
 
+// ReadyChecker is implemented by modules whose workers can be backing off from an
+// infrastructure fault (consumers, mail dispatchers): /readyz reports them too.
+type ReadyChecker interface {
+	ReadyChecks() []httpx.Check
+}
+
 // Builder migrates the context's schema and builds its Module.
 type Builder func(ctx context.Context, d Deps) (Module, error)
 
@@ -120,8 +126,11 @@ func NATSCheck(nc *nats.Conn) httpx.Check {
 // Handler builds the HTTP handler of a module: operational endpoints, the service's
 // OpenAPI document at /openapi.yaml (serviceapis/openapi, by name), and its routes.
 func Handler(name string, d Deps, maxBody int64, m Module) http.Handler {
-	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, MaxBodyBytes: maxBody,
-		Checks: []httpx.Check{{Name: "postgres", Check: postgres.Ping(d.Pool)}, NATSCheck(d.NC)}})
+	checks := []httpx.Check{{Name: "postgres", Check: postgres.Ping(d.Pool)}, NATSCheck(d.NC)}
+	if rc, ok := m.(ReadyChecker); ok {
+		checks = append(checks, rc.ReadyChecks()...)
+	}
+	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, MaxBodyBytes: maxBody, Checks: checks})
 	if spec := openapi.Spec(name); spec != nil {
 		r.Get("/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/yaml")
@@ -129,6 +138,7 @@ func Handler(name string, d Deps, maxBody int64, m Module) http.Handler {
 		})
 	}
 	m.Routes(r)
+	MountAdmin(r, d, m)
 	return r
 }
 
