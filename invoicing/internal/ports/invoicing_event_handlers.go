@@ -59,7 +59,7 @@ func NewEventHandlers(app application.Application, readModel func(tx pgx.Tx) app
 func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
 	var err error
 	switch ev.Type {
-	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated:
+	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated, customerevents.SubjectCustomerStateTransferred:
 		err = h.customer(ctx, tx, ev)
 	case workshopevents.SubjectMaintenanceJobPlanned:
 		err = h.jobPlanned(ctx, tx, ev)

@@ -43,7 +43,7 @@ func (h *RefDataEventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.
 	v := application.SourceVersion{Time: ev.Time, EventID: ev.ID}
 	var err error
 	switch ev.Type {
-	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated:
+	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated, customerevents.SubjectCustomerStateTransferred:
 		var c customerevents.Customer
 		if err := ev.Decode(&c); err != nil {
 			return fmt.Errorf("%w: %w", messaging.ErrPermanent, err)
@@ -51,7 +51,7 @@ func (h *RefDataEventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.
 		err = h.customers.Handle(ctx, h.writer(tx), application.RecordCustomer{Version: v, Customer: application.Customer{
 			CustomerID: c.CustomerID, Name: c.Name, Address: c.Address, PostalCode: c.PostalCode, City: c.City,
 			TelephoneNumber: c.TelephoneNumber, EmailAddress: c.EmailAddress}})
-	case vehicleevents.SubjectVehicleRegistered, vehicleevents.SubjectVehicleUpdated:
+	case vehicleevents.SubjectVehicleRegistered, vehicleevents.SubjectVehicleUpdated, vehicleevents.SubjectVehicleStateTransferred:
 		var veh vehicleevents.Vehicle
 		if err := ev.Decode(&veh); err != nil {
 			return fmt.Errorf("%w: %w", messaging.ErrPermanent, err)
