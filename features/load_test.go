@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/pitstop/pitstop/auditlog"
 	"github.com/pitstop/pitstop/customers"
 	"github.com/pitstop/pitstop/shared-go/app"
@@ -86,7 +88,7 @@ func TestLoadRegistrationsSurviveRelayRestarts(t *testing.T) {
 	}
 	startRelay(false)
 
-	var registered atomic.Int64
+	var registered, updated atomic.Int64
 	var failures atomic.Int64
 	jobs := make(chan int)
 	var clients sync.WaitGroup
@@ -106,8 +108,39 @@ func TestLoadRegistrationsSurviveRelayRestarts(t *testing.T) {
 					}
 					continue
 				}
+				var created struct {
+					CustomerID string `json:"customerId"`
+				}
+				err = json.NewDecoder(resp.Body).Decode(&created)
 				resp.Body.Close()
+				if err != nil {
+					failures.Add(1)
+					continue
+				}
 				registered.Add(1)
+				if i%10 != 0 {
+					continue
+				}
+				// Every tenth customer is updated twice right away: three events of one
+				// aggregate in flight while the relay is stopped and crashed.
+				for u := range 2 {
+					body, _ := json.Marshal(map[string]string{
+						"name": fmt.Sprintf("Load Customer %05d v%d", i, u+2), "address": "1 Load Street", "postalCode": "1000 AA",
+						"city": "Loadville", "telephoneNumber": "+31 20 000 0000", "emailAddress": fmt.Sprintf("load%05d@example.com", i),
+					})
+					req, _ := http.NewRequest(http.MethodPut, srv.URL+"/api/customers/"+created.CustomerID, bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					resp, err := client.Do(req)
+					if err != nil || resp.StatusCode != http.StatusOK {
+						failures.Add(1)
+						if resp != nil {
+							resp.Body.Close()
+						}
+						continue
+					}
+					resp.Body.Close()
+					updated.Add(1)
+				}
 			}
 		})
 	}
@@ -129,8 +162,8 @@ func TestLoadRegistrationsSurviveRelayRestarts(t *testing.T) {
 	close(jobs)
 	clients.Wait()
 	t.Cleanup(relayStop)
-	if failures.Load() != 0 || registered.Load() != total {
-		t.Fatalf("registered %d, failed %d", registered.Load(), failures.Load())
+	if failures.Load() != 0 || registered.Load() != total || updated.Load() != 2*total/10 {
+		t.Fatalf("registered %d, updated %d, failed %d", registered.Load(), updated.Load(), failures.Load())
 	}
 
 	count := func() (n, distinct int) {
@@ -160,5 +193,40 @@ func TestLoadRegistrationsSurviveRelayRestarts(t *testing.T) {
 	n, distinct := count()
 	if n != total || distinct != total {
 		t.Fatalf("audit log holds %d CustomerRegistered events for %d customers, want exactly %d", n, distinct, total)
+	}
+	var updates, updateIDs int
+	if err := apool.QueryRow(ctx, `SELECT count(*), count(DISTINCT event_id) FROM audit_entries
+		WHERE type = 'pitstop.customers.CustomerUpdated'`).Scan(&updates, &updateIDs); err != nil {
+		t.Fatal(err)
+	}
+	if updates != 2*total/10 || updateIDs != updates {
+		t.Fatalf("audit log holds %d CustomerUpdated entries (%d event ids), want exactly %d", updates, updateIDs, 2*total/10)
+	}
+	// No duplicate reached the stream (the relay's crash re-published within the
+	// duplicate window), and the audit consumer applied each customer's events once
+	// each, in sequence order 1, 2, 3 (inbox.applied is its application order).
+	stream, err := cjs.Stream(ctx, messaging.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter("pitstop.customers.>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inStream uint64
+	for _, c := range info.State.Subjects {
+		inStream += c
+	}
+	if want := uint64(total + 2*total/10); inStream != want {
+		t.Fatalf("stream holds %d customers events, want exactly %d (duplicates or losses)", inStream, want)
+	}
+	var applied, misordered int
+	if err := apool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE seq <> rn) FROM (
+			SELECT seq, row_number() OVER (PARTITION BY aggregate ORDER BY applied) AS rn
+			FROM inbox WHERE consumer = 'auditlog' AND aggregate LIKE 'customers/%') x`).Scan(&applied, &misordered); err != nil {
+		t.Fatal(err)
+	}
+	if applied != total+2*total/10 || misordered != 0 {
+		t.Fatalf("audit consumer applied %d customers events, %d out of sequence order (want %d, 0)", applied, misordered, total+2*total/10)
 	}
 }
