@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 
-.PHONY: run test lint unit bench fuzz build
+.PHONY: run test lint unit bench fuzz build chaos
 
 ## run: start the whole garage in one process (see README for URLs).
 run:
@@ -21,6 +21,11 @@ lint:
 unit:
 	$(GO) test -count=1 -timeout 45m ./...
 	$(GO) test -count=1 -race -timeout 20m ./shared-go/...
+
+## chaos: the full chaos test (10,000 commands while processes, NATS and Postgres are killed);
+## make test runs a reduced one (about 2,000 commands).
+chaos:
+	CHAOS_COMMANDS=10000 $(GO) test -count=1 -v -timeout 60m -run TestChaos ./cmd/pitstop/chaos/
 
 ## bench: relay latency/throughput and command throughput figures (QUALITY.md).
 bench:
