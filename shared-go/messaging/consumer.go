@@ -300,6 +300,13 @@ func (e *waitError) Error() string {
 	return fmt.Sprintf("event seq %d arrived before seq %d of its aggregate", e.have, e.want)
 }
 
+// IsStateTransfer reports whether an event type carries its aggregate's whole state
+// (pitstop.<context>.<Entity>StateTransferred, written by `pitstop republish`). Such an
+// event is applied even when earlier events of its aggregate never reached this
+// consumer (the stream's retention dropped them, or the consumer is new): it replaces
+// what they would have built. Older or equal positions are still duplicates.
+func IsStateTransfer(eventType string) bool { return strings.HasSuffix(eventType, "StateTransferred") }
+
 // AggregateKey is the inbox's name for an event's aggregate: its context and subject
 // (ids of different contexts may be equal).
 func AggregateKey(ev events.Envelope) string {
@@ -354,7 +361,7 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 			switch {
 			case env.Seq <= last:
 				return errDuplicate
-			case env.Seq > last+1:
+			case env.Seq > last+1 && !IsStateTransfer(env.Type):
 				return &waitError{have: env.Seq, want: last + 1}
 			}
 			if _, err := tx.Exec(ctx, `UPDATE inbox_sequence SET last_seq = $3 WHERE consumer = $1 AND aggregate = $2`,
@@ -410,7 +417,7 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	case errors.As(err, &wait):
 		c.m.waits.Inc()
 		c.transient.Succeeded()
-		delay := faults.Backoff(50*time.Millisecond, c.cfg.MaxWait, delivered)
+		delay := faults.Backoff(50*time.Millisecond, 200*time.Millisecond, delivered) // CHAOS EXPERIMENT
 		log.Debug("event waits for its predecessor", "err", err, "retry_in", delay)
 		_ = msg.NakWithDelay(delay)
 	case ctx.Err() != nil:

@@ -228,3 +228,32 @@ func (e *env) runReplica(cfg messaging.ConsumerConfig, h messaging.Handler) {
 	go func() { _ = c.Run(ctx); close(done) }()
 	e.t.Cleanup(func() { cancel(); <-done })
 }
+
+// A state-transfer event (republish) is applied even when the aggregate's earlier
+// events never reached this consumer, and the events after it follow in order.
+func TestConsumerAppliesAStateTransferWithoutItsHistory(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	cfg := messaging.ConsumerConfig{Name: "rebuilt"}
+	e.recordApplied(&cfg)
+	e.run(cfg, effect)
+	snapshot := seqEvent(t, "old", 7) // seq 1..6 expired from the stream long ago
+	snapshot.Type = "pitstop.consumertest.TouchedStateTransferred"
+	e.publish(snapshot, snapshot.ID.String())
+	next := seqEvent(t, "old", 8)
+	e.publish(next, next.ID.String())
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.count(`SELECT count(*) FROM applied WHERE aggregate = 'old'`) == 2 },
+		"state transfer and its successor applied")
+	if got := e.count(`SELECT count(*) FROM applied WHERE aggregate = 'old' AND seq = 8 AND n > (SELECT n FROM applied WHERE seq = 7)`); got != 1 {
+		t.Fatal("seq 8 was not applied after the state transfer")
+	}
+	stale := seqEvent(t, "old", 5)
+	stale.Type = "pitstop.consumertest.TouchedStateTransferred"
+	e.publish(stale, stale.ID.String())
+	marker := seqEvent(t, "marker", 1)
+	e.publish(marker, marker.ID.String())
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.count(`SELECT count(*) FROM applied WHERE aggregate = 'marker'`) == 1 }, "marker")
+	if got := e.count(`SELECT count(*) FROM applied WHERE aggregate = 'old'`); got != 2 {
+		t.Fatalf("an older state transfer was applied over newer state (%d applied)", got)
+	}
+}
