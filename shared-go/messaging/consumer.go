@@ -417,7 +417,7 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	case errors.As(err, &wait):
 		c.m.waits.Inc()
 		c.transient.Succeeded()
-		delay := faults.Backoff(50*time.Millisecond, 200*time.Millisecond, delivered) // CHAOS EXPERIMENT
+		delay := faults.Backoff(50*time.Millisecond, c.cfg.MaxWait, delivered)
 		log.Debug("event waits for its predecessor", "err", err, "retry_in", delay)
 		_ = msg.NakWithDelay(delay)
 	case ctx.Err() != nil:
