@@ -251,3 +251,22 @@ func TestRefDataListsArePaged(t *testing.T) {
 		}
 	}
 }
+
+// Sequenced events are applied in their aggregate's order, not by wall-clock time: an
+// update whose writer's clock ran behind (an older ce-time) still wins over the
+// registration it follows, even when it is delivered first.
+func TestRefDataFollowsSequenceNotWallClock(t *testing.T) {
+	t.Parallel()
+	e, _ := setup(t, options{nats: true})
+	t0 := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
+	registered := newEnv(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-9", "First Name")}, t0.Add(3*time.Hour))
+	registered.Seq = 1
+	updated := newEnv(t, customerevents.Source, customerevents.CustomerUpdated{Customer: customer("c-9", "Second Name")}, t0)
+	updated.Seq = 2
+	e.publish(updated, "") // delivered first: waits for seq 1
+	e.publish(registered, "")
+	e.waitProcessed(2)
+	if c, _ := e.customer("c-9"); c.Name != "Second Name" {
+		t.Fatalf("the read model followed the wall clock, not the sequence: %+v", c)
+	}
+}

@@ -21,17 +21,18 @@ var _ application.ReadModelWriter = (*ReadModelTxWriter)(nil)
 // NewReadModelTxWriter binds a writer to tx.
 func NewReadModelTxWriter(tx pgx.Tx) *ReadModelTxWriter { return &ReadModelTxWriter{tx: tx} }
 
-// UpsertCustomer inserts or updates the customer unless the stored row is from a newer
-// (or the same) event, by event time then event id; it reports whether the row was
-// written. The result is independent of the order the events arrive in.
+// UpsertCustomer inserts or updates the customer. A sequenced event (v.Seq > 0) always
+// wins: the consumer applies an aggregate's events in sequence order. An unsequenced
+// one wins only over a row from an older event (by event time, then event id). It
+// reports whether the row was written.
 func (w *ReadModelTxWriter) UpsertCustomer(ctx context.Context, c domain.Customer, v application.SourceVersion) (bool, error) {
 	tag, err := w.tx.Exec(ctx, `INSERT INTO customers (customer_id, name, address, postal_code, city, event_time, event_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
 			postal_code = EXCLUDED.postal_code, city = EXCLUDED.city, event_time = EXCLUDED.event_time,
 			event_id = EXCLUDED.event_id, updated_at = now()
-		WHERE (EXCLUDED.event_time, EXCLUDED.event_id) > (customers.event_time, customers.event_id)`,
-		c.ID(), c.Name(), c.Address(), c.PostalCode(), c.City(), v.Time, v.EventID)
+		WHERE $8::bigint > 0 OR (EXCLUDED.event_time, EXCLUDED.event_id) > (customers.event_time, customers.event_id)`,
+		c.ID(), c.Name(), c.Address(), c.PostalCode(), c.City(), v.Time, v.EventID, v.Seq)
 	if err != nil {
 		return false, fmt.Errorf("upsert customer: %w", err)
 	}

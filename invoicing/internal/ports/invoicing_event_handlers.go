@@ -93,7 +93,7 @@ func (h *EventHandlers) customer(ctx context.Context, tx pgx.Tx, ev events.Envel
 		return err
 	}
 	_, err := h.app.RecordCustomer.Handle(ctx, h.readModel(tx), application.RecordCustomer{
-		Version: application.SourceVersion{Time: ev.Time, EventID: ev.ID},
+		Version: application.SourceVersion{Time: ev.Time, EventID: ev.ID, Seq: ev.Seq},
 		Customer: domain.CustomerDetails{CustomerID: c.CustomerID, Name: c.Name, Address: c.Address,
 			PostalCode: c.PostalCode, City: c.City}})
 	return err

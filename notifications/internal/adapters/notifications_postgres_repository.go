@@ -43,16 +43,17 @@ var (
 	_ application.SentReminderBook = (*TxStore)(nil)
 )
 
-// UpsertCustomer inserts or updates the customer unless the stored row is from a newer
-// (or the same) event (by event time, then event id, which makes the result independent
-// of arrival order); it reports whether the row was written.
+// UpsertCustomer inserts or updates the customer. A sequenced event (v.Seq > 0) always
+// wins: the consumer applies an aggregate's events in sequence order. An unsequenced
+// one wins only over a row from an older event (by event time, then event id). It
+// reports whether the row was written.
 func (s *TxStore) UpsertCustomer(ctx context.Context, c domain.Customer, v application.SourceVersion) (bool, error) {
 	tag, err := s.tx.Exec(ctx, `INSERT INTO customers (customer_id, name, email_address, event_time, event_id)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, email_address = EXCLUDED.email_address,
 			event_time = EXCLUDED.event_time, event_id = EXCLUDED.event_id, updated_at = now()
-		WHERE (EXCLUDED.event_time, EXCLUDED.event_id) > (customers.event_time, customers.event_id)`,
-		c.ID(), c.Name(), c.EmailAddress(), v.Time, v.EventID)
+		WHERE $6::bigint > 0 OR (EXCLUDED.event_time, EXCLUDED.event_id) > (customers.event_time, customers.event_id)`,
+		c.ID(), c.Name(), c.EmailAddress(), v.Time, v.EventID, v.Seq)
 	if err != nil {
 		return false, fmt.Errorf("upsert customer: %w", err)
 	}

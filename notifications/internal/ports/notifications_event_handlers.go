@@ -97,7 +97,7 @@ func (h *EventHandlers) customer(ctx context.Context, tx pgx.Tx, ev events.Envel
 		return err
 	}
 	res, err := h.app.RecordCustomer.Handle(ctx, h.storeFor(tx), application.RecordCustomer{
-		Version:  application.SourceVersion{Time: ev.Time, EventID: ev.ID},
+		Version:  application.SourceVersion{Time: ev.Time, EventID: ev.ID, Seq: ev.Seq},
 		Customer: domain.CustomerDetails{CustomerID: c.CustomerID, Name: c.Name, EmailAddress: c.EmailAddress}})
 	if err != nil {
 		return err

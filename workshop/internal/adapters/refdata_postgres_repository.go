@@ -96,9 +96,11 @@ type RefDataTxWriter struct {
 // NewRefDataTxWriter binds a writer to tx.
 func NewRefDataTxWriter(tx pgx.Tx) *RefDataTxWriter { return &RefDataTxWriter{tx: tx} }
 
-// newer is the upsert guard: the incoming row wins only over a row from an older event
-// (by event time, then event id), which makes the result independent of arrival order.
-const newer = `(EXCLUDED.event_time, EXCLUDED.event_id) > (%[1]s.event_time, %[1]s.event_id)`
+// newer is the upsert guard: a sequenced event ($seq > 0) always wins, because the
+// consumer applies an aggregate's events in sequence order; an unsequenced one (written
+// before sequences existed) wins only over a row from an older event (by event time,
+// then event id). %[2]s is the placeholder of the sequence parameter.
+const newer = `%[2]s::bigint > 0 OR (EXCLUDED.event_time, EXCLUDED.event_id) > (%[1]s.event_time, %[1]s.event_id)`
 
 // UpsertCustomer inserts or updates the customer unless the stored row is from a newer
 // (or the same) event.
@@ -109,8 +111,8 @@ func (w *RefDataTxWriter) UpsertCustomer(ctx context.Context, c application.Cust
 			postal_code = EXCLUDED.postal_code, city = EXCLUDED.city, telephone_number = EXCLUDED.telephone_number,
 			email_address = EXCLUDED.email_address, event_time = EXCLUDED.event_time, event_id = EXCLUDED.event_id,
 			updated_at = now()
-		WHERE `+fmt.Sprintf(newer, "customers"),
-		c.CustomerID, c.Name, c.Address, c.PostalCode, c.City, c.TelephoneNumber, c.EmailAddress, v.Time, v.EventID)
+		WHERE `+fmt.Sprintf(newer, "customers", "$10"),
+		c.CustomerID, c.Name, c.Address, c.PostalCode, c.City, c.TelephoneNumber, c.EmailAddress, v.Time, v.EventID, v.Seq)
 	if err != nil {
 		return fmt.Errorf("upsert customer: %w", err)
 	}
@@ -125,8 +127,8 @@ func (w *RefDataTxWriter) UpsertVehicle(ctx context.Context, veh application.Veh
 		ON CONFLICT (license_number) DO UPDATE SET brand = EXCLUDED.brand, type = EXCLUDED.type,
 			owner_id = EXCLUDED.owner_id, event_time = EXCLUDED.event_time, event_id = EXCLUDED.event_id,
 			updated_at = now()
-		WHERE `+fmt.Sprintf(newer, "vehicles"),
-		veh.LicenseNumber, veh.Brand, veh.Type, veh.OwnerID, v.Time, v.EventID)
+		WHERE `+fmt.Sprintf(newer, "vehicles", "$7"),
+		veh.LicenseNumber, veh.Brand, veh.Type, veh.OwnerID, v.Time, v.EventID, v.Seq)
 	if err != nil {
 		return fmt.Errorf("upsert vehicle: %w", err)
 	}

@@ -45,6 +45,11 @@ type Vehicle struct {
 type SourceVersion struct {
 	Time    time.Time
 	EventID uuid.UUID
+	// Seq is the event's position in its aggregate (pitstop-seq), 0 for an event
+	// written before sequences existed. The consumer applies sequenced events in
+	// order, so a sequenced event always wins; only unsequenced ones fall back to
+	// event time, then id.
+	Seq int64
 }
 
 // RefDataWriter writes reference data. Implementations are bound to the transaction

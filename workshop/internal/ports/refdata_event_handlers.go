@@ -40,7 +40,7 @@ func NewRefDataEventHandlers(writer func(tx pgx.Tx) application.RefDataWriter) *
 // Handle applies one event. Undecodable or unusable events are permanent failures
 // (dead-lettered at once); event types it does not know are acknowledged and ignored.
 func (h *RefDataEventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
-	v := application.SourceVersion{Time: ev.Time, EventID: ev.ID}
+	v := application.SourceVersion{Time: ev.Time, EventID: ev.ID, Seq: ev.Seq}
 	var err error
 	switch ev.Type {
 	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated, customerevents.SubjectCustomerStateTransferred:
