@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,7 +57,8 @@ type ConsumerConfig struct {
 	// MaxWait caps the redelivery delay of an event waiting for its predecessor or
 	// delivered during an infrastructure fault (default 5s; jittered).
 	MaxWait time.Duration
-	// AckWait is how long the server waits for an ack before redelivering (default 30s).
+	// AckWait is how long the server waits for an ack before redelivering (default 10s):
+	// how long the messages held by a replica that died wait before another gets them.
 	AckWait time.Duration
 	// OnHandled, if set, is called in the effect's transaction after the handler
 	// succeeded (tests record the order in which events were applied).
@@ -77,7 +79,7 @@ func (c *ConsumerConfig) defaults() {
 		c.MaxWait = 5 * time.Second
 	}
 	if c.AckWait <= 0 {
-		c.AckWait = 30 * time.Second
+		c.AckWait = 10 * time.Second
 	}
 }
 
@@ -187,6 +189,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 	failures := 0
 	for ctx.Err() == nil {
 		err := c.run(ctx)
+		if errors.Is(err, errStandby) {
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
 		if err == nil || ctx.Err() != nil {
 			failures = 0
 			continue
@@ -242,20 +251,58 @@ func DeclareConsumer(ctx context.Context, js jetstream.JetStream, name string, f
 	return cons, nil
 }
 
+// errStandby: another replica of this consumer is active.
+var errStandby = errors.New("standby")
+
+// errLostLock: this replica's session (and with it its lock) is gone.
+var errLostLock = errors.New("lost the consumer lock")
+
+// run consumes while this replica holds the consumer's lock: one replica of a durable
+// consumer is active at a time (a Postgres advisory lock on a dedicated session, as for
+// the relays), the others stand by and take over within a second when it dies. Within
+// the active replica messages are applied one at a time in stream order, so an
+// aggregate's events only wait after a failure or a redelivery.
 func (c *Consumer) run(ctx context.Context) error {
+	lock, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("consumer lock: %w", err)
+	}
+	defer lock.Close(context.WithoutCancel(ctx))
+	var got bool
+	if err := lock.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext($1))`, "pitstop-consumer-"+c.cfg.Name).Scan(&got); err != nil {
+		return fmt.Errorf("consumer lock: %w", err)
+	}
+	if !got {
+		return errStandby
+	}
+	c.log.Info("consumer is active")
 	cons, err := c.Declare(ctx)
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(256))
+	it, err := cons.Messages(jetstream.PullMaxMessages(64))
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", c.cfg.Name, err)
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var lost atomic.Bool
 	go func() {
-		<-rctx.Done()
-		it.Stop()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				it.Stop()
+				return
+			case <-t.C:
+				if _, err := lock.Exec(rctx, `SELECT 1`); err != nil && rctx.Err() == nil {
+					lost.Store(true)
+					it.Stop()
+					return
+				}
+			}
+		}
 	}()
 	go c.watch(rctx, cons)
 	for {
@@ -263,6 +310,9 @@ func (c *Consumer) run(ctx context.Context) error {
 		if err != nil {
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) && ctx.Err() != nil {
 				return nil
+			}
+			if lost.Load() {
+				return errLostLock
 			}
 			return fmt.Errorf("next message: %w", err)
 		}
@@ -348,58 +398,61 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	if env.Seq > 0 && env.Subject != "" {
 		aggregate = AggregateKey(env)
 	}
-	err = postgres.WithTx(ctx, c.pool, func(tx pgx.Tx) error {
-		if aggregate != "" {
-			// Lock the aggregate's position first (replicas of this consumer serialise
-			// here), so the inbox row below is numbered in application order.
-			var last int64
-			if err := tx.QueryRow(ctx, `INSERT INTO inbox_sequence AS s (consumer, aggregate, last_seq) VALUES ($1, $2, 0)
+	apply := func() error {
+		return postgres.WithTx(ctx, c.pool, func(tx pgx.Tx) error {
+			if aggregate != "" {
+				// Lock the aggregate's position first (replicas of this consumer serialise
+				// here), so the inbox row below is numbered in application order.
+				var last int64
+				if err := tx.QueryRow(ctx, `INSERT INTO inbox_sequence AS s (consumer, aggregate, last_seq) VALUES ($1, $2, 0)
 				ON CONFLICT (consumer, aggregate) DO UPDATE SET last_seq = s.last_seq RETURNING last_seq`,
-				c.cfg.Name, aggregate).Scan(&last); err != nil {
-				return fmt.Errorf("inbox sequence: %w", err)
+					c.cfg.Name, aggregate).Scan(&last); err != nil {
+					return fmt.Errorf("inbox sequence: %w", err)
+				}
+				switch {
+				case env.Seq <= last:
+					return errDuplicate
+				case env.Seq > last+1 && !IsStateTransfer(env.Type):
+					return &waitError{have: env.Seq, want: last + 1}
+				}
+				if _, err := tx.Exec(ctx, `UPDATE inbox_sequence SET last_seq = $3 WHERE consumer = $1 AND aggregate = $2`,
+					c.cfg.Name, aggregate, env.Seq); err != nil {
+					return fmt.Errorf("inbox sequence: %w", err)
+				}
 			}
-			switch {
-			case env.Seq <= last:
-				return errDuplicate
-			case env.Seq > last+1 && !IsStateTransfer(env.Type):
-				return &waitError{have: env.Seq, want: last + 1}
-			}
-			if _, err := tx.Exec(ctx, `UPDATE inbox_sequence SET last_seq = $3 WHERE consumer = $1 AND aggregate = $2`,
-				c.cfg.Name, aggregate, env.Seq); err != nil {
-				return fmt.Errorf("inbox sequence: %w", err)
-			}
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, event_type, aggregate, seq) VALUES ($1, $2, $3, $4, $5)
+			tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, event_type, aggregate, seq) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT DO NOTHING`, c.cfg.Name, env.ID, env.Type, aggregate, env.Seq)
-		if err != nil {
-			return fmt.Errorf("inbox: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return errDuplicate
-		}
-		if c.wants(env.Type) {
-			if err := c.call(ctx, tx, env); err != nil {
-				return err
+			if err != nil {
+				return fmt.Errorf("inbox: %w", err)
 			}
-		}
-		if c.cfg.OnHandled != nil {
-			if err := c.cfg.OnHandled(ctx, tx, env); err != nil {
-				return err
+			if tag.RowsAffected() == 0 {
+				return errDuplicate
 			}
-		}
-		if delivered > 1 || requeued {
-			// Earlier failures and dead letters of this event are settled by this success.
-			if _, err := tx.Exec(ctx, `DELETE FROM consumer_failure WHERE consumer = $1 AND event_id = $2`, c.cfg.Name, env.ID); err != nil {
-				return err
+			if c.wants(env.Type) {
+				if err := c.call(ctx, tx, env); err != nil {
+					return err
+				}
 			}
-			if _, err := tx.Exec(ctx, `UPDATE consumer_dead_letter SET resolved_at = now(), resolution = 'requeued'
+			if c.cfg.OnHandled != nil {
+				if err := c.cfg.OnHandled(ctx, tx, env); err != nil {
+					return err
+				}
+			}
+			if delivered > 1 || requeued {
+				// Earlier failures and dead letters of this event are settled by this success.
+				if _, err := tx.Exec(ctx, `DELETE FROM consumer_failure WHERE consumer = $1 AND event_id = $2`, c.cfg.Name, env.ID); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `UPDATE consumer_dead_letter SET resolved_at = now(), resolution = 'requeued'
 				WHERE consumer = $1 AND event_id = $2 AND resolved_at IS NULL`, c.cfg.Name, env.ID.String()); err != nil {
-				return err
+					return err
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	var wait *waitError
+	err = apply()
 	switch {
 	case err == nil:
 		c.m.processed.Inc()
@@ -417,7 +470,13 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	case errors.As(err, &wait):
 		c.m.waits.Inc()
 		c.transient.Succeeded()
-		delay := faults.Backoff(50*time.Millisecond, c.cfg.MaxWait, delivered)
+		// The predecessor is in flight (held by a replica, or due for redelivery): come
+		// back soon, without growing delays. Only a parked aggregate (its predecessor
+		// dead-lettered) waits long, until an operator resolves it.
+		delay := faults.Backoff(100*time.Millisecond, 250*time.Millisecond, 2)
+		if c.parked(ctx, aggregate) {
+			delay = faults.Backoff(c.cfg.MaxWait, c.cfg.MaxWait, 1)
+		}
 		log.Debug("event waits for its predecessor", "err", err, "retry_in", delay)
 		_ = msg.NakWithDelay(delay)
 	case ctx.Err() != nil:
@@ -434,6 +493,15 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 		c.m.failures.Inc()
 		c.failed(ctx, msg, meta, env, err, log)
 	}
+}
+
+// parked reports whether the aggregate waits behind an unresolved dead letter of this
+// consumer.
+func (c *Consumer) parked(ctx context.Context, aggregate string) bool {
+	var parked bool
+	err := c.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM consumer_dead_letter
+		WHERE consumer = $1 AND aggregate = $2 AND resolved_at IS NULL)`, c.cfg.Name, aggregate).Scan(&parked)
+	return err == nil && parked
 }
 
 // call runs the handler; a panic is the handler's failure, not the process's end.
