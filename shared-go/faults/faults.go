@@ -104,8 +104,8 @@ func Classify(err error) (reason string, transient bool) {
 		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
 		return Network, true
 	}
-	// pgx reports a connection lost mid-statement as a plain error from a closed conn.
-	if isClosedConn(err) {
+	// pgx reports a statement on a connection it already closed (socket gone) so.
+	if errors.Is(err, pgconn.ErrConnClosed) {
 		return PostgresUnavailable, true
 	}
 	return "", false
@@ -115,16 +115,6 @@ func Classify(err error) (reason string, transient bool) {
 func IsTransient(err error) bool {
 	_, t := Classify(err)
 	return t
-}
-
-func isClosedConn(err error) bool {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		switch e.Error() {
-		case "conn closed", "closed pool":
-			return true
-		}
-	}
-	return false
 }
 
 // Backoff is the delay before retry n (1-based) after transient failures: full jitter
