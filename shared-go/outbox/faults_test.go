@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/messaging"
@@ -32,28 +33,6 @@ func (e *env) deadLetters() int {
 		e.t.Fatal(err)
 	}
 	return n
-}
-
-func counterWithLabel(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					sum += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return sum
 }
 
 // The broker refuses the first of two events of one aggregate committed in one
@@ -120,7 +99,9 @@ func promFailures(t *testing.T, reg *prometheus.Registry) float64 {
 	return counterValue(t, reg, "pitstop_outbox_publish_failures_total")
 }
 
-func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+// counterValue sums the series of counter name whose labels include every
+// name=value pair of labels (none: all series).
+func counterValue(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -128,13 +109,29 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	var sum float64
 	for _, mf := range mfs {
-		if mf.GetName() == name {
-			for _, m := range mf.GetMetric() {
-				sum += m.GetCounter().GetValue()
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			for k := 0; k+1 < len(labels); k += 2 {
+				if !hasLabel(m.GetLabel(), labels[k], labels[k+1]) {
+					continue series
+				}
 			}
+			sum += m.GetCounter().GetValue()
 		}
 	}
 	return sum
+}
+
+func hasLabel(ls []*dto.LabelPair, name, value string) bool {
+	for _, l := range ls {
+		if l.GetName() == name && l.GetValue() == value {
+			return true
+		}
+	}
+	return false
 }
 
 // A transient failure (the broker timing out on one message) is not counted against
@@ -162,7 +159,7 @@ func TestRelayTransientFailureNeitherCountsNorReorders(t *testing.T) {
 	if e.deadLetters() != 0 || promFailures(t, reg) != 0 {
 		t.Fatalf("transient timeouts counted: dead letters %d, counted failures %v", e.deadLetters(), promFailures(t, reg))
 	}
-	if got := counterWithLabel(t, reg, "pitstop_outbox_transient_failures_total", "reason", "timeout"); got < 5 {
+	if got := counterValue(t, reg, "pitstop_outbox_transient_failures_total", "reason", "timeout"); got < 5 {
 		t.Fatalf("transient failures by reason timeout = %v, want >= 5", got)
 	}
 }
@@ -190,7 +187,7 @@ func TestRelayDeclaresADeletedStreamAgainAndDeadLettersNothing(t *testing.T) {
 		_, err := e.js.Stream(ctx, messaging.StreamName)
 		return err == nil && e.outboxRows() == 0
 	}, "stream declared again and the outbox drained")
-	if got := counterWithLabel(t, reg, "pitstop_outbox_transient_failures_total", "reason", "stream_missing"); got < 1 {
+	if got := counterValue(t, reg, "pitstop_outbox_transient_failures_total", "reason", "stream_missing"); got < 1 {
 		t.Fatalf("the missing stream was not reported as such (stream_missing = %v)", got)
 	}
 	if e.deadLetters() != 0 {

@@ -1,10 +1,12 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -425,7 +427,7 @@ func (r *Relay) publish(ctx context.Context, batch []row) (acked []row, failed [
 		}
 		// Rows published in this wave, in batch (id) order so that the stream keeps
 		// commit order across aggregates too.
-		sortByID(wave)
+		slices.SortFunc(wave, func(a, b row) int { return cmp.Compare(a.id, b.id) })
 		ok, bad := r.publishWave(ctx, wave, maxPayload, routing)
 		acked = append(acked, ok...)
 		failed = append(failed, bad...)
@@ -436,14 +438,6 @@ func (r *Relay) publish(ctx context.Context, batch []row) (acked []row, failed [
 			if q := queues[f.row.subject]; q != nil && f.row.subject != "" {
 				q.rows = q.rows[:k+1] // stop the aggregate for the rest of the batch
 			}
-		}
-	}
-}
-
-func sortByID(rows []row) {
-	for i := 1; i < len(rows); i++ {
-		for j := i; j > 0 && rows[j].id < rows[j-1].id; j-- {
-			rows[j], rows[j-1] = rows[j-1], rows[j]
 		}
 	}
 }
