@@ -398,61 +398,58 @@ func (c *Consumer) handle(ctx context.Context, msg jetstream.Msg) {
 	if env.Seq > 0 && env.Subject != "" {
 		aggregate = AggregateKey(env)
 	}
-	apply := func() error {
-		return postgres.WithTx(ctx, c.pool, func(tx pgx.Tx) error {
-			if aggregate != "" {
-				// Lock the aggregate's position first (replicas of this consumer serialise
-				// here), so the inbox row below is numbered in application order.
-				var last int64
-				if err := tx.QueryRow(ctx, `INSERT INTO inbox_sequence AS s (consumer, aggregate, last_seq) VALUES ($1, $2, 0)
+	err = postgres.WithTx(ctx, c.pool, func(tx pgx.Tx) error {
+		if aggregate != "" {
+			// Lock the aggregate's position first (replicas of this consumer serialise
+			// here), so the inbox row below is numbered in application order.
+			var last int64
+			if err := tx.QueryRow(ctx, `INSERT INTO inbox_sequence AS s (consumer, aggregate, last_seq) VALUES ($1, $2, 0)
 				ON CONFLICT (consumer, aggregate) DO UPDATE SET last_seq = s.last_seq RETURNING last_seq`,
-					c.cfg.Name, aggregate).Scan(&last); err != nil {
-					return fmt.Errorf("inbox sequence: %w", err)
-				}
-				switch {
-				case env.Seq <= last:
-					return errDuplicate
-				case env.Seq > last+1 && !IsStateTransfer(env.Type):
-					return &waitError{have: env.Seq, want: last + 1}
-				}
-				if _, err := tx.Exec(ctx, `UPDATE inbox_sequence SET last_seq = $3 WHERE consumer = $1 AND aggregate = $2`,
-					c.cfg.Name, aggregate, env.Seq); err != nil {
-					return fmt.Errorf("inbox sequence: %w", err)
-				}
+				c.cfg.Name, aggregate).Scan(&last); err != nil {
+				return fmt.Errorf("inbox sequence: %w", err)
 			}
-			tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, event_type, aggregate, seq) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT DO NOTHING`, c.cfg.Name, env.ID, env.Type, aggregate, env.Seq)
-			if err != nil {
-				return fmt.Errorf("inbox: %w", err)
-			}
-			if tag.RowsAffected() == 0 {
+			switch {
+			case env.Seq <= last:
 				return errDuplicate
+			case env.Seq > last+1 && !IsStateTransfer(env.Type):
+				return &waitError{have: env.Seq, want: last + 1}
 			}
-			if c.wants(env.Type) {
-				if err := c.call(ctx, tx, env); err != nil {
-					return err
-				}
+			if _, err := tx.Exec(ctx, `UPDATE inbox_sequence SET last_seq = $3 WHERE consumer = $1 AND aggregate = $2`,
+				c.cfg.Name, aggregate, env.Seq); err != nil {
+				return fmt.Errorf("inbox sequence: %w", err)
 			}
-			if c.cfg.OnHandled != nil {
-				if err := c.cfg.OnHandled(ctx, tx, env); err != nil {
-					return err
-				}
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO inbox (consumer, event_id, event_type, aggregate, seq) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING`, c.cfg.Name, env.ID, env.Type, aggregate, env.Seq)
+		if err != nil {
+			return fmt.Errorf("inbox: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errDuplicate
+		}
+		if c.wants(env.Type) {
+			if err := c.call(ctx, tx, env); err != nil {
+				return err
 			}
-			if delivered > 1 || requeued {
-				// Earlier failures and dead letters of this event are settled by this success.
-				if _, err := tx.Exec(ctx, `DELETE FROM consumer_failure WHERE consumer = $1 AND event_id = $2`, c.cfg.Name, env.ID); err != nil {
-					return err
-				}
-				if _, err := tx.Exec(ctx, `UPDATE consumer_dead_letter SET resolved_at = now(), resolution = 'requeued'
+		}
+		if c.cfg.OnHandled != nil {
+			if err := c.cfg.OnHandled(ctx, tx, env); err != nil {
+				return err
+			}
+		}
+		if delivered > 1 || requeued {
+			// Earlier failures and dead letters of this event are settled by this success.
+			if _, err := tx.Exec(ctx, `DELETE FROM consumer_failure WHERE consumer = $1 AND event_id = $2`, c.cfg.Name, env.ID); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE consumer_dead_letter SET resolved_at = now(), resolution = 'requeued'
 				WHERE consumer = $1 AND event_id = $2 AND resolved_at IS NULL`, c.cfg.Name, env.ID.String()); err != nil {
-					return err
-				}
+				return err
 			}
-			return nil
-		})
-	}
+		}
+		return nil
+	})
 	var wait *waitError
-	err = apply()
 	switch {
 	case err == nil:
 		c.m.processed.Inc()
