@@ -124,12 +124,13 @@ func (a *Admin) requeueRelay(ctx context.Context, t tables, tbl string, id ID, b
 			mark += ": " + note
 		}
 		// OVERRIDING SYSTEM VALUE keeps the original id, so the row is claimed before the
-		// later rows of its aggregate (the relay claims in id order).
+		// later rows of its aggregate (the relay claims in id order). It is held: the log
+		// source leaves it to the table, where it goes out before those later rows.
 		if _, err := tx.Exec(ctx, `INSERT INTO `+ident(t.schema, "outbox")+` (id, event_id, event_type, source, subject, seq,
-				occurred_at, payload, created_at, attempts, available_at, attempt_times, last_error)
+				occurred_at, payload, created_at, attempts, available_at, attempt_times, last_error, held)
 			OVERRIDING SYSTEM VALUE
 			SELECT id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, 0, '-infinity',
-				attempt_times, $2
+				attempt_times, $2, true
 			FROM `+tbl+` WHERE id = $1`, id.Row, mark); err != nil {
 			return fmt.Errorf("put back into the outbox: %w", err)
 		}
@@ -251,8 +252,8 @@ func (a *Admin) tombstone(ctx context.Context, tx pgx.Tx, t tables, d DeadLetter
 	}
 	evID := uuid.New()
 	if _, err := tx.Exec(ctx, `INSERT INTO `+ident(t.schema, "outbox")+` (id, event_id, event_type, source, subject, seq,
-			occurred_at, payload)
-		OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			occurred_at, payload, held)
+		OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true)`,
 		id.Row, evID, "pitstop."+t.schema+"."+EventSkippedName, d.Source, d.Aggregate, d.Seq,
 		a.opts.Now().UTC(), body); err != nil {
 		return "", fmt.Errorf("write the tombstone: %w", err)

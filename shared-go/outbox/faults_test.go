@@ -38,9 +38,9 @@ func (e *env) deadLetters() int {
 // The broker refuses the first of two events of one aggregate committed in one
 // transaction (a per-message limit an operator later lifts); the second must not
 // overtake it, neither in that batch nor in a later one.
-func TestRelayBrokerRefusingTheFirstOfABatchKeepsTheAggregateInOrder(t *testing.T) {
+func relayBrokerRefusingTheFirstOfABatchKeepsTheAggregateInOrder(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
 	r := e.relay(outbox.RelayConfig{MaxAttempts: 1000}, reg)
@@ -136,9 +136,9 @@ func hasLabel(ls []*dto.LabelPair, name, value string) bool {
 
 // A transient failure (the broker timing out on one message) is not counted against
 // the row, and the later events of its aggregate still wait for it.
-func TestRelayTransientFailureNeitherCountsNorReorders(t *testing.T) {
+func relayTransientFailureNeitherCountsNorReorders(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	var first atomic.Value // the event id to time out
 	var timeouts atomic.Int32
 	reg := prometheus.NewRegistry()
@@ -166,9 +166,9 @@ func TestRelayTransientFailureNeitherCountsNorReorders(t *testing.T) {
 
 // The stream is deleted while the relay runs (an operator's mistake, a new broker): the
 // relay declares it again; nothing is dead-lettered and each aggregate stays in order.
-func TestRelayDeclaresADeletedStreamAgainAndDeadLettersNothing(t *testing.T) {
+func relayDeclaresADeletedStreamAgainAndDeadLettersNothing(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
 	r := e.relay(outbox.RelayConfig{MaxAttempts: 2}, reg)
@@ -206,13 +206,13 @@ func TestRelayDeclaresADeletedStreamAgainAndDeadLettersNothing(t *testing.T) {
 // Postgres is cut away from the relay for 30 s while events are committed: the relay
 // reports not ready, counts nothing against any row, and publishes everything, once and
 // in order, when Postgres is back.
-func TestRelayRidesOutAPostgresOutage(t *testing.T) {
+func relayRidesOutAPostgresOutage(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	proxy := testutil.StartProxy(t, hostOf(t, e.pool))
 	relayPool := testutil.Pool(t, proxy.URL(e.pool.Config().ConnString()), schema)
 	reg := prometheus.NewRegistry()
-	r, err := outbox.NewRelay(relayPool, e.nc, outbox.RelayConfig{Schema: schema, MaxAttempts: 2,
+	r, err := outbox.NewRelay(relayPool, e.nc, outbox.RelayConfig{Schema: schema, Source: src, MaxAttempts: 2,
 		PollInterval: 50 * time.Millisecond, ElectionInterval: 50 * time.Millisecond}, testutil.Logger(t), reg)
 	if err != nil {
 		t.Fatal(err)
@@ -249,14 +249,14 @@ func TestRelayRidesOutAPostgresOutage(t *testing.T) {
 
 // A leader isolated from Postgres loses its lock with its session: it must step down
 // and publish nothing more, while the standby takes over and publishes everything.
-func TestRelayLeaderIsolatedFromPostgresStepsDownAndPublishesNothingMore(t *testing.T) {
+func relayLeaderIsolatedFromPostgresStepsDownAndPublishesNothingMore(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	proxy := testutil.StartProxy(t, hostOf(t, e.pool))
 	isolatedPool := testutil.Pool(t, proxy.URL(e.pool.Config().ConnString()), schema)
 	var mu sync.Mutex
 	ackedByA := map[uuid.UUID]bool{}
-	a, err := outbox.NewRelay(isolatedPool, e.nc, outbox.RelayConfig{Schema: schema,
+	a, err := outbox.NewRelay(isolatedPool, e.nc, outbox.RelayConfig{Schema: schema, Source: src,
 		PollInterval: 50 * time.Millisecond, ElectionInterval: 50 * time.Millisecond,
 		OnAck: func(id uuid.UUID, _ time.Time) { mu.Lock(); ackedByA[id] = true; mu.Unlock() }}, testutil.Logger(t), nil)
 	if err != nil {

@@ -5,11 +5,14 @@
 // Guarantees:
 //   - An event is in the outbox if and only if the transaction that caused it committed.
 //   - Every committed row is eventually published (at least once) while a relay runs;
-//     rows of transactions that commit late are never skipped, because the relay keeps
-//     no cursor: it reads whatever is in the table, in id order, and deletes what was
-//     acknowledged.
+//     rows of transactions that commit late are never skipped. The log source (ADR
+//     0006) reads the outbox's inserts from a logical replication slot in commit order
+//     and confirms a transaction to the slot only after its rows were acknowledged and
+//     deleted (or marked held, to be published from the table); the polling source
+//     keeps no cursor: it reads whatever is in the table, in id order, and deletes what
+//     was acknowledged.
 //   - Nats-Msg-Id is the event id, so re-publishing after a crash is absorbed by the
-//     stream's duplicate window; consumers de-duplicate beyond it (messaging.Inbox).
+//     stream's duplicate window; consumers de-duplicate beyond it (their inbox table).
 //   - One relay per outbox is active at a time (Postgres advisory lock); others wait.
 package outbox
 
@@ -48,15 +51,21 @@ func Channel(schema string) string { return "pitstop_outbox_" + schema }
 
 // Writer appends events to the outbox of one schema.
 type Writer struct {
-	channel string
+	channel, slotPrefix string
 }
 
 // NewWriter returns a writer for the outbox in schema (the caller's transaction must
 // use that schema's search_path, as pools from postgres.Connect do).
-func NewWriter(schema string) *Writer { return &Writer{channel: Channel(schema)} }
+func NewWriter(schema string) *Writer {
+	return &Writer{channel: Channel(schema), slotPrefix: slotPrefix(schema)}
+}
 
-// Add inserts the events into the outbox inside tx and queues a notification that
-// Postgres delivers to the relay on commit (and never, if tx rolls back).
+// Add inserts the events into the outbox inside tx. While a relay tails this outbox's
+// replication slot that is all: the relay reads the insert from the write-ahead log.
+// Otherwise (a relay polling the table, or none running) it also queues a notification
+// that Postgres delivers to the relay on commit (and never, if tx rolls back); a
+// transaction that notifies takes Postgres's cluster-wide NOTIFY lock at commit, which
+// is why the log source spares writers the call.
 //
 // Each event with an aggregate (Subject) gets its per-aggregate sequence number here,
 // unless the producer set Seq itself (an event-sourced aggregate's version): the next
@@ -82,7 +91,8 @@ func (w *Writer) Add(ctx context.Context, tx pgx.Tx, evs ...events.Envelope) err
 			SELECT $1, $2, $3, $4, $5, $6, next.seq FROM next`,
 			e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data))
 	}
-	b.Queue(`SELECT pg_notify($1, '')`, w.channel)
+	b.Queue(`SELECT pg_notify($1, '') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots
+		WHERE slot_name = `+slotNameSQL("$2")+` AND active)`, w.channel, w.slotPrefix)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("outbox add: %w", err)
 	}

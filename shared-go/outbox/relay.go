@@ -45,6 +45,13 @@ type RelayConfig struct {
 	// BeforeDelete, if set, runs after a batch's PubAcks and before its rows are
 	// deleted; returning an error aborts the relay as a crash would (fault-injection tests).
 	BeforeDelete func(ids []int64) error
+	// SlotWait bounds the wait for the replication slot's creation, which waits for
+	// every open transaction to end (default 30s). After it the leadership term polls
+	// the table for a minute (SlotRetry) and then tries again.
+	SlotWait, SlotRetry time.Duration
+	// Source is where committed events are read from (default SourceAuto: the
+	// write-ahead log when wal_level=logical, else the table).
+	Source Source
 	// BeforePublish, if set, may replace or refuse a message just before it is
 	// published (fault-injection tests: a broker that rejects one message).
 	BeforePublish func(msg *nats.Msg) error
@@ -65,6 +72,15 @@ func (c *RelayConfig) defaults() {
 	}
 	if c.ElectionInterval <= 0 {
 		c.ElectionInterval = time.Second
+	}
+	if c.SlotWait <= 0 {
+		c.SlotWait = 30 * time.Second
+	}
+	if c.SlotRetry <= 0 {
+		c.SlotRetry = time.Minute
+	}
+	if c.Source == "" {
+		c.Source = SourceAuto
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = 5 * time.Second
@@ -89,6 +105,9 @@ type Relay struct {
 	m         *relayMetrics
 	transient *faults.Tracker
 	leader    atomic.Bool
+	// source is the source of the current leadership term ("" while not leading).
+	source         atomic.Value
+	fallbackLogged atomic.Bool
 }
 
 type relayMetrics struct {
@@ -101,6 +120,10 @@ type relayMetrics struct {
 	deadLetters prometheus.Counter
 	unresolved  prometheus.Gauge
 	parked      prometheus.Gauge
+	source      *prometheus.GaugeVec
+	slotLag     prometheus.Gauge
+	slotRetain  prometheus.Gauge
+	slotLagSecs prometheus.Gauge
 }
 
 func newRelayMetrics(reg prometheus.Registerer, schema string) *relayMetrics {
@@ -123,9 +146,22 @@ func newRelayMetrics(reg prometheus.Registerer, schema string) *relayMetrics {
 			Help: "Rows moved to the outbox dead-letter table.", ConstLabels: cl}),
 		unresolved: g("pitstop_outbox_dead_letters", "Dead-lettered rows not yet requeued or skipped."),
 		parked:     g("pitstop_outbox_parked_aggregates", "Aggregates whose events wait behind an unresolved dead letter."),
+		source: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pitstop_outbox_relay_source",
+			Help: "1 for the source this relay leads with (log or poll); 0 for both while it does not lead.", ConstLabels: cl},
+			[]string{"source"}),
+		slotLag: g("pitstop_outbox_slot_lag_bytes",
+			"WAL written since the slot's confirmed position (0 without a slot): how far the log source is behind."),
+		slotRetain: g("pitstop_outbox_slot_retained_bytes",
+			"WAL the slot keeps on disk (from its restart position; 0 without a slot). An abandoned slot grows it without bound."),
+		slotLagSecs: g("pitstop_outbox_slot_lag_seconds",
+			"Postgres's measure of the log source's delay (pg_stat_replication flush_lag; 0 when caught up or not streaming)."),
+	}
+	for _, src := range []Source{SourceLog, SourcePoll} {
+		m.source.WithLabelValues(string(src))
 	}
 	if reg != nil {
-		reg.MustRegister(m.backlog, m.oldestAge, m.leader, m.latency, m.published, m.failed, m.deadLetters, m.unresolved, m.parked)
+		reg.MustRegister(m.backlog, m.oldestAge, m.leader, m.latency, m.published, m.failed, m.deadLetters, m.unresolved,
+			m.parked, m.source, m.slotLag, m.slotRetain, m.slotLagSecs)
 	}
 	return m
 }
@@ -133,8 +169,11 @@ func newRelayMetrics(reg prometheus.Registerer, schema string) *relayMetrics {
 // NewRelay builds a relay for cfg.Schema's outbox. reg may be nil.
 func NewRelay(pool *pgxpool.Pool, nc *nats.Conn, cfg RelayConfig, log *slog.Logger, reg prometheus.Registerer) (*Relay, error) {
 	cfg.defaults()
-	if cfg.Schema == "" {
-		return nil, errors.New("outbox relay: schema is required")
+	if !schemaName.MatchString(cfg.Schema) {
+		return nil, fmt.Errorf("outbox relay: schema %q: want lower-case letters, digits and _", cfg.Schema)
+	}
+	if _, err := ParseSource(string(cfg.Source)); err != nil {
+		return nil, fmt.Errorf("outbox relay: %w", err)
 	}
 	js, err := jetstream.New(nc,
 		jetstream.WithPublishAsyncMaxPending(4*cfg.BatchSize),
@@ -227,11 +266,58 @@ func (r *Relay) electAndLead(ctx context.Context) error {
 		r.m.leader.Set(0)
 		r.log.Info("outbox relay stepped down")
 	}()
+	var db string
+	if err := conn.QueryRow(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		return fmt.Errorf("current database: %w", err)
+	}
+	slot := SlotName(r.cfg.Schema, db)
+	src, err := r.chooseSource(ctx, conn)
+	if err != nil {
+		return err
+	}
+	r.setSource(src)
+	defer r.setSource("")
+	r.ensureStream(ctx)
+	if src == SourceLog {
+		r.log.Info("outbox relay tails the write-ahead log", "slot", slot)
+		err := r.leadLog(ctx, conn, slot)
+		if !errors.Is(err, errSlotBlocked) {
+			return err
+		}
+		r.log.Warn("outbox relay polls the table until it can create its replication slot", "err", err, "retry_in", r.cfg.SlotRetry)
+		r.setSource(SourcePoll)
+		pctx, cancel := context.WithTimeout(ctx, r.cfg.SlotRetry)
+		defer cancel()
+		if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{Channel(r.cfg.Schema)}.Sanitize()); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		return r.lead(pctx, conn)
+	}
+	if err := r.dropStaleSlot(ctx, conn, slot); err != nil {
+		return err
+	}
 	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{Channel(r.cfg.Schema)}.Sanitize()); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	r.ensureStream(ctx)
+	r.log.Info("outbox relay polls the outbox table")
 	return r.lead(ctx, conn)
+}
+
+// Source reports the source of the current leadership term ("" while not leading).
+func (r *Relay) Source() Source {
+	s, _ := r.source.Load().(Source)
+	return s
+}
+
+func (r *Relay) setSource(s Source) {
+	r.source.Store(s)
+	for _, src := range []Source{SourceLog, SourcePoll} {
+		v := 0.0
+		if src == s {
+			v = 1
+		}
+		r.m.source.WithLabelValues(string(src)).Set(v)
+	}
 }
 
 // ensureStream declares the stream again (after it was deleted, or on a new broker).
@@ -249,7 +335,7 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 	for {
 		// Drain everything that is ready.
 		for {
-			res, err := r.relayBatch(ctx, conn)
+			res, err := r.relayBatch(ctx, conn, false)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -300,6 +386,8 @@ type row struct {
 	occurred  time.Time
 	payload   []byte
 	createdAt time.Time
+	// held: the row is published from the table, not from the log (log source).
+	held bool
 }
 
 func (x row) envelope() events.Envelope {
@@ -316,9 +404,10 @@ type batchResult struct {
 	reason    string
 }
 
-// relayBatch claims, publishes and settles one batch.
-func (r *Relay) relayBatch(ctx context.Context, conn *pgx.Conn) (batchResult, error) {
-	batch, err := r.claim(ctx, conn)
+// relayBatch claims, publishes and settles one batch (of held rows only, for the log
+// source's sweep).
+func (r *Relay) relayBatch(ctx context.Context, conn *pgx.Conn, heldOnly bool) (batchResult, error) {
+	batch, err := r.claim(ctx, conn, heldOnly)
 	if err != nil {
 		return batchResult{}, err
 	}
@@ -354,16 +443,16 @@ func (r *Relay) relayBatch(ctx context.Context, conn *pgx.Conn) (batchResult, er
 // aggregate is backing off after a counted failure, or while its aggregate is parked
 // behind an unresolved dead letter; rows without an aggregate are never held back.
 // Since rows are read in id order, the rows of one aggregate in a batch are always a
-// prefix of that aggregate's rows in the outbox.
-func (r *Relay) claim(ctx context.Context, conn *pgx.Conn) ([]row, error) {
+// prefix of that aggregate's rows in the outbox (of its held rows, with heldOnly).
+func (r *Relay) claim(ctx context.Context, conn *pgx.Conn, heldOnly bool) ([]row, error) {
 	rows, err := conn.Query(ctx, `SELECT o.id, o.event_id, o.event_type, o.source, o.subject, o.seq, o.occurred_at, o.payload, o.created_at
 		FROM outbox o
-		WHERE o.available_at <= now()
+		WHERE o.available_at <= now() AND (o.held OR NOT $2)
 		  AND (o.subject = '' OR (
 		      NOT EXISTS (SELECT 1 FROM outbox e WHERE e.attempts > 0 AND e.subject = o.subject
 		                  AND e.id < o.id AND e.available_at > now())
 		      AND NOT EXISTS (SELECT 1 FROM outbox_dead_letter d WHERE d.resolved_at IS NULL AND d.subject = o.subject)))
-		ORDER BY o.id LIMIT $1`, r.cfg.BatchSize)
+		ORDER BY o.id LIMIT $1`, r.cfg.BatchSize, heldOnly)
 	if err != nil {
 		return nil, fmt.Errorf("claim: %w", err)
 	}
@@ -567,7 +656,8 @@ func (r *Relay) recordFailures(ctx context.Context, conn *pgx.Conn, fs []failure
 		for _, f := range fs {
 			attempts := r.cfg.MaxAttempts
 			if !f.permanent {
-				if err := tx.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+				// held: with the log source the retry is published from the table.
+				if err := tx.QueryRow(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2, held = true,
 					attempt_times = attempt_times || now(),
 					available_at = now() + least(interval '50 milliseconds' * power(2, attempts), interval '5 seconds')
 					WHERE id = $1 RETURNING attempts`, f.row.id, f.err.Error()).Scan(&attempts); err != nil {
@@ -615,6 +705,16 @@ func (r *Relay) watchBacklog(ctx context.Context) {
 			r.m.oldestAge.Set(max(age, 0))
 			r.m.unresolved.Set(float64(dead))
 			r.m.parked.Set(float64(parked))
+		}
+		var lag, retained, lagSecs float64
+		err := r.pool.QueryRow(ctx, `SELECT coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn), 0)::float8,
+				coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::float8,
+				coalesce((SELECT extract(epoch FROM flush_lag) FROM pg_stat_replication WHERE pid = s.active_pid), 0)::float8
+			FROM pg_replication_slots s WHERE s.slot_name = `+slotNameSQL("$1"), slotPrefix(r.cfg.Schema)).Scan(&lag, &retained, &lagSecs)
+		if err == nil || errors.Is(err, pgx.ErrNoRows) {
+			r.m.slotLag.Set(max(lag, 0))
+			r.m.slotRetain.Set(max(retained, 0))
+			r.m.slotLagSecs.Set(max(lagSecs, 0))
 		}
 		select {
 		case <-ctx.Done():

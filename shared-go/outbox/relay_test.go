@@ -34,7 +34,8 @@ func (pinged) EventType() string      { return "pitstop.relaytest.Pinged" }
 func (p pinged) EventSubject() string { return p.Agg }
 
 type env struct {
-	t    *testing.T
+	t      *testing.T
+	source outbox.Source
 	pool *pgxpool.Pool
 	nats *testutil.NATSServer
 	nc   *nats.Conn
@@ -42,10 +43,51 @@ type env struct {
 	w    *outbox.Writer
 }
 
-func setup(t *testing.T) *env {
+// sources are the relay sources every test of the suite runs against (ADR 0006).
+var sources = []outbox.Source{outbox.SourceLog, outbox.SourcePoll}
+
+// relaySuite is one suite of relay guarantees, run once per source by TestRelay.
+var relaySuite = []struct {
+	name string
+	test func(t *testing.T, src outbox.Source)
+}{
+	{"PublishesCommittedEventsWithCloudEventsHeaders", relayPublishesCommittedEventsWithCloudEventsHeaders},
+	{"NothingPublishedForRolledBackTransaction", relayNothingPublishedForRolledBackTransaction},
+	{"PublishesRowsOfLateCommittingTransactions", relayPublishesRowsOfLateCommittingTransactions},
+	{"CrashBetweenPubAckAndDeleteLosesNothingAndDuplicatesAreAbsorbed", relayCrashBetweenPubAckAndDeleteLosesNothingAndDuplicatesAreAbsorbed},
+	{"BrokerRestartMidDrainLosesNothing", relayBrokerRestartMidDrainLosesNothing},
+	{"OnlyOneOfTwoRelaysPublishesAndTheStandbyTakesOver", relayOnlyOneOfTwoRelaysPublishesAndTheStandbyTakesOver},
+	{"LeaderWhoseSessionIsKilledStepsDown", relayLeaderWhoseSessionIsKilledStepsDown},
+	{"DeadLettersPoisonRowsWhileLaterRowsFlow", relayDeadLettersPoisonRowsWhileLaterRowsFlow},
+	{"WakesWithoutWaitingForThePoll", relayWakesWithoutWaitingForThePoll},
+	{"RetryingRowHoldsBackItsAggregateOnly", relayRetryingRowHoldsBackItsAggregateOnly},
+	{"BrokerRefusingTheFirstOfABatchKeepsTheAggregateInOrder", relayBrokerRefusingTheFirstOfABatchKeepsTheAggregateInOrder},
+	{"TransientFailureNeitherCountsNorReorders", relayTransientFailureNeitherCountsNorReorders},
+	{"DeclaresADeletedStreamAgainAndDeadLettersNothing", relayDeclaresADeletedStreamAgainAndDeadLettersNothing},
+	{"RidesOutAPostgresOutage", relayRidesOutAPostgresOutage},
+	{"LeaderIsolatedFromPostgresStepsDownAndPublishesNothingMore", relayLeaderIsolatedFromPostgresStepsDownAndPublishesNothingMore},
+}
+
+// TestRelay runs the whole suite against the log source and against the polling source.
+func TestRelay(t *testing.T) {
+	for _, src := range sources {
+		t.Run(string(src), func(t *testing.T) {
+			t.Parallel()
+			for _, c := range relaySuite {
+				t.Run(c.name, func(t *testing.T) { c.test(t, src) })
+			}
+		})
+	}
+}
+
+func setup(t *testing.T, src outbox.Source) *env {
 	t.Helper()
 	ctx := context.Background()
-	pool := testutil.Pool(t, testutil.Database(t), schema)
+	dbURL := testutil.Database(t)
+	if src == outbox.SourceLog {
+		testutil.RequireLogicalWAL(t, dbURL)
+	}
+	pool := testutil.Pool(t, dbURL, schema)
 	if err := outbox.Migrate(ctx, pool, schema); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +96,7 @@ func setup(t *testing.T) *env {
 	if err := messaging.EnsureStreams(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, pool: pool, nats: ns, nc: nc, js: js, w: outbox.NewWriter(schema)}
+	return &env{t: t, source: src, pool: pool, nats: ns, nc: nc, js: js, w: outbox.NewWriter(schema)}
 }
 
 // insert commits n events in one transaction and returns their ids.
@@ -82,6 +124,7 @@ func (e *env) insert(n int, agg string) []string {
 func (e *env) relay(cfg outbox.RelayConfig, reg prometheus.Registerer) *outbox.Relay {
 	e.t.Helper()
 	cfg.Schema = schema
+	cfg.Source = e.source
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = 50 * time.Millisecond
 	}
@@ -160,9 +203,9 @@ func idsOf(msgs []jetstream.Msg) map[string]int {
 	return seen
 }
 
-func TestRelayPublishesCommittedEventsWithCloudEventsHeaders(t *testing.T) {
+func relayPublishesCommittedEventsWithCloudEventsHeaders(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	ids := e.insert(50, "agg-1")
 	start(t, e.relay(outbox.RelayConfig{}, nil))
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 50 && e.outboxRows() == 0 },
@@ -184,9 +227,9 @@ func TestRelayPublishesCommittedEventsWithCloudEventsHeaders(t *testing.T) {
 	}
 }
 
-func TestRelayNothingPublishedForRolledBackTransaction(t *testing.T) {
+func relayNothingPublishedForRolledBackTransaction(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	ctx := context.Background()
 	err := postgres.WithTx(ctx, e.pool, func(tx pgx.Tx) error {
 		ev, _ := events.New("pitstop/relaytest", pinged{Agg: "rolled-back"}, time.Now())
@@ -208,10 +251,15 @@ func TestRelayNothingPublishedForRolledBackTransaction(t *testing.T) {
 
 // Sequence values are taken at insert time but become visible at commit time: a row with a
 // lower id can appear after rows with higher ids were already published.
-func TestRelayPublishesRowsOfLateCommittingTransactions(t *testing.T) {
+func relayPublishesRowsOfLateCommittingTransactions(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	ctx := context.Background()
+	// The relay runs first (a log source has its slot: creating one waits for open
+	// transactions to end, see relaySlotCreationBlocked...).
+	start(t, e.relay(outbox.RelayConfig{}, nil))
+	e.insert(1, "probe")
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 1 }, "probe published")
 	late, err := e.pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -222,12 +270,11 @@ func TestRelayPublishesRowsOfLateCommittingTransactions(t *testing.T) {
 		t.Fatal(err)
 	}
 	early := e.insert(3, "early") // higher ids, committed first
-	start(t, e.relay(outbox.RelayConfig{}, nil))
-	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 3 }, "early rows published")
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 4 }, "early rows published")
 	if err := late.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 4 && e.outboxRows() == 0 },
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 5 && e.outboxRows() == 0 },
 		"the late-committing row published too")
 	seen := idsOf(e.streamIDs())
 	for _, id := range append(early, lateEv.ID.String()) {
@@ -239,9 +286,9 @@ func TestRelayPublishesRowsOfLateCommittingTransactions(t *testing.T) {
 
 // The relay dies after JetStream acknowledged a batch but before it deleted the rows:
 // the restarted relay publishes them again and the duplicate window absorbs them.
-func TestRelayCrashBetweenPubAckAndDeleteLosesNothingAndDuplicatesAreAbsorbed(t *testing.T) {
+func relayCrashBetweenPubAckAndDeleteLosesNothingAndDuplicatesAreAbsorbed(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	ids := e.insert(300, "crash")
 	crashed := errors.New("simulated crash")
 	r1 := e.relay(outbox.RelayConfig{BatchSize: 100, BeforeDelete: func([]int64) error { return crashed }}, nil)
@@ -271,9 +318,9 @@ func TestRelayCrashBetweenPubAckAndDeleteLosesNothingAndDuplicatesAreAbsorbed(t 
 
 // The broker dies in the middle of a large drain; the relay rides it out and the stream
 // ends with every event exactly once.
-func TestRelayBrokerRestartMidDrainLosesNothing(t *testing.T) {
+func relayBrokerRestartMidDrainLosesNothing(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	const n = 20000
 	var ids []string
 	for i := range n / 1000 {
@@ -308,9 +355,9 @@ func TestRelayBrokerRestartMidDrainLosesNothing(t *testing.T) {
 	}
 }
 
-func TestRelayOnlyOneOfTwoRelaysPublishesAndTheStandbyTakesOver(t *testing.T) {
+func relayOnlyOneOfTwoRelaysPublishesAndTheStandbyTakesOver(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	regA, regB := prometheus.NewRegistry(), prometheus.NewRegistry()
 	a := e.relay(outbox.RelayConfig{}, regA)
 	b := e.relay(outbox.RelayConfig{}, regB)
@@ -343,9 +390,9 @@ func TestRelayOnlyOneOfTwoRelaysPublishesAndTheStandbyTakesOver(t *testing.T) {
 
 // When the leader's Postgres session dies (killed by an operator, network cut), its lock
 // is gone: it must stop leading, and the standby must take over.
-func TestRelayLeaderWhoseSessionIsKilledStepsDown(t *testing.T) {
+func relayLeaderWhoseSessionIsKilledStepsDown(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	// a would wait a minute before running for leader again: after the kill, only b can lead.
 	a := e.relay(outbox.RelayConfig{ElectionInterval: time.Minute}, nil)
 	start(t, a)
@@ -365,9 +412,9 @@ func TestRelayLeaderWhoseSessionIsKilledStepsDown(t *testing.T) {
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 && e.streamMsgs() == 10 }, "published after the kill")
 }
 
-func TestRelayDeadLettersPoisonRowsWhileLaterRowsFlow(t *testing.T) {
+func relayDeadLettersPoisonRowsWhileLaterRowsFlow(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	ctx := context.Background()
 	// Poison 1: a subject no stream captures (no responders), retried then dead-lettered.
 	// Poison 2: a payload above the broker's max payload, dead-lettered at once.
@@ -413,16 +460,18 @@ func TestRelayDeadLettersPoisonRowsWhileLaterRowsFlow(t *testing.T) {
 	}
 }
 
-func TestRelayWakesOnNotifyWithoutWaitingForThePoll(t *testing.T) {
+// Neither source waits for the poll: the log source streams, the polling source is
+// woken by NOTIFY.
+func relayWakesWithoutWaitingForThePoll(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	r := e.relay(outbox.RelayConfig{PollInterval: time.Hour}, nil)
 	start(t, r)
 	testutil.Eventually(t, 10*time.Second, r.IsLeader, "leader")
 	// Give the relay its first (empty) drain, then a row: only NOTIFY can wake it now.
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 }, "idle")
 	e.insert(1, "notify")
-	testutil.Eventually(t, 5*time.Second, func() bool { return e.streamMsgs() == 1 }, "published on NOTIFY with an hour-long poll interval")
+	testutil.Eventually(t, 5*time.Second, func() bool { return e.streamMsgs() == 1 }, "published with an hour-long poll interval")
 }
 
 func published(t *testing.T, reg *prometheus.Registry) float64 {
@@ -449,9 +498,9 @@ func mustCounter(t *testing.T, reg *prometheus.Registry, name string) prometheus
 
 // A row being retried holds back the later rows of its own aggregate (per-aggregate
 // order) but not the rows of other aggregates.
-func TestRelayRetryingRowHoldsBackItsAggregateOnly(t *testing.T) {
+func relayRetryingRowHoldsBackItsAggregateOnly(t *testing.T, src outbox.Source) {
 	t.Parallel()
-	e := setup(t)
+	e := setup(t, src)
 	ctx := context.Background()
 	// The first event of aggregate "held" cannot be routed (no stream captures it).
 	if _, err := e.pool.Exec(ctx, `INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload)

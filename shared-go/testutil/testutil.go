@@ -53,6 +53,9 @@ func Database(t testing.TB) string {
 			return
 		}
 		defer c.Close(context.Background())
+		if err := dropSlots(c, name); err != nil {
+			t.Errorf("drop replication slots of %s: %v", name, err)
+		}
 		if _, err := c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			t.Errorf("drop database %s: %v", name, err)
 		}
@@ -63,6 +66,55 @@ func Database(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// dropSlots drops the replication slots of database db (a slot keeps its database, and
+// WAL, alive): their WAL senders are terminated first, then the slots are dropped as
+// soon as they are released.
+func dropSlots(c *pgx.Conn, db string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		if _, err := c.Exec(ctx, `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots
+			WHERE database = $1 AND active_pid IS NOT NULL`, db); err != nil {
+			return err
+		}
+		var left int
+		err := c.QueryRow(ctx, `SELECT count(*) FROM (SELECT pg_drop_replication_slot(slot_name)
+			FROM pg_replication_slots WHERE database = $1 AND NOT active) d`, db).Scan(&left)
+		if err == nil {
+			if err := c.QueryRow(ctx, `SELECT count(*) FROM pg_replication_slots WHERE database = $1`, db).Scan(&left); err != nil {
+				return err
+			}
+			if left == 0 {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("slots still in use: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// RequireLogicalWAL fails t unless the server of dbURL runs with wal_level=logical, as
+// the log-based relay source needs (.ci/run sets it; see README, "Running the tests").
+func RequireLogicalWAL(t testing.TB, dbURL string) {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	var level string
+	if err := c.QueryRow(context.Background(), `SHOW wal_level`).Scan(&level); err != nil {
+		t.Fatal(err)
+	}
+	if level != "logical" {
+		t.Fatalf("PostgreSQL runs with wal_level=%s; the log-based relay needs logical: run .ci/run once, "+
+			"or ALTER SYSTEM SET wal_level = logical and restart PostgreSQL", level)
+	}
 }
 
 // Pool connects to dbURL with schema as search_path (creating it) and closes the pool
