@@ -36,11 +36,11 @@ func (p pinged) EventSubject() string { return p.Agg }
 type env struct {
 	t      *testing.T
 	source outbox.Source
-	pool *pgxpool.Pool
-	nats *testutil.NATSServer
-	nc   *nats.Conn
-	js   jetstream.JetStream
-	w    *outbox.Writer
+	pool   *pgxpool.Pool
+	nats   *testutil.NATSServer
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	w      *outbox.Writer
 }
 
 // sources are the relay sources every test of the suite runs against (ADR 0006).
