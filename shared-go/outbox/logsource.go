@@ -619,3 +619,35 @@ func (d *decoder) insert(m *pglogrepl.InsertMessage) (row, error) {
 	}
 	return x, nil
 }
+
+// Prepare creates the publication and the replication slot of the log source now, under
+// the leader lock, instead of at the first leadership term: events committed from then
+// on are in the slot's stream even before any relay runs. It does nothing when the
+// relay would poll.
+func (r *Relay) Prepare(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, r.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext($1))`, r.lockKey()); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	src, err := r.chooseSource(ctx, conn)
+	if err != nil || src != SourceLog {
+		return err
+	}
+	var db string
+	if err := conn.QueryRow(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		return err
+	}
+	if err := r.ensurePublication(ctx, conn); err != nil {
+		return err
+	}
+	repl, err := r.connectReplication(ctx)
+	if err != nil {
+		return err
+	}
+	defer repl.Close(context.WithoutCancel(ctx))
+	return r.ensureSlot(ctx, conn, repl, SlotName(r.cfg.Schema, db))
+}

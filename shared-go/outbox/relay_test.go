@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,7 +97,15 @@ func setup(t *testing.T, src outbox.Source) *env {
 	if err := messaging.EnsureStreams(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, source: src, pool: pool, nats: ns, nc: nc, js: js, w: outbox.NewWriter(schema)}
+	e := &env{t: t, source: src, pool: pool, nats: ns, nc: nc, js: js, w: outbox.NewWriter(schema)}
+	if src == outbox.SourceLog {
+		// The slot exists before the test writes, so the test's rows come through the
+		// stream (rows older than the slot are tested on their own).
+		if err := e.relay(outbox.RelayConfig{}, nil).Prepare(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
 }
 
 // insert commits n events in one transaction and returns their ids.
@@ -289,30 +298,68 @@ func relayPublishesRowsOfLateCommittingTransactions(t *testing.T, src outbox.Sou
 func relayCrashBetweenPubAckAndDeleteLosesNothingAndDuplicatesAreAbsorbed(t *testing.T, src outbox.Source) {
 	t.Parallel()
 	e := setup(t, src)
-	ids := e.insert(300, "crash")
 	crashed := errors.New("simulated crash")
-	r1 := e.relay(outbox.RelayConfig{BatchSize: 100, BeforeDelete: func([]int64) error { return crashed }}, nil)
-	err := r1.Run(context.Background()) // returns on the injected crash
-	if !errors.Is(err, crashed) {
-		t.Fatalf("Run = %v, want the injected crash", err)
+	var armed atomic.Bool
+	// The crash comes only after the relay told Postgres how far it got (log source: a
+	// standby status update after the batch was acknowledged), so that a relay that
+	// confirmed a transaction before deleting its rows would lose them here.
+	r1 := e.relay(outbox.RelayConfig{BatchSize: 100, BeforeDelete: func([]int64) error {
+		if !armed.Load() {
+			return nil
+		}
+		e.awaitStatusReport(time.Now())
+		return crashed
+	}}, nil)
+	done := make(chan error, 1)
+	go func() { done <- r1.Run(context.Background()) }()
+	e.insert(1, "probe") // the relay streams before the rows are written
+	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 1 && e.outboxRows() == 0 }, "probe published")
+	armed.Store(true)
+	ids := e.insert(300, "crash")
+	select {
+	case err := <-done: // returns on the injected crash
+		if !errors.Is(err, crashed) {
+			t.Fatalf("Run = %v, want the injected crash", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the relay did not reach the injected crash")
 	}
 	if got := e.outboxRows(); got != 300 {
 		t.Fatalf("outbox rows after crash = %d, want 300 (nothing deleted)", got)
 	}
-	published := e.streamMsgs()
-	if published == 0 {
+	if e.streamMsgs() == 1 {
 		t.Fatal("the crashed relay should have published its first batch")
 	}
 	start(t, e.relay(outbox.RelayConfig{BatchSize: 100}, nil))
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 }, "restarted relay drains the outbox")
-	if got := e.streamMsgs(); got != 300 {
-		t.Fatalf("stream holds %d messages, want 300 (re-published batch de-duplicated)", got)
+	if got := e.streamMsgs(); got != 301 {
+		t.Fatalf("stream holds %d messages, want 301 (re-published batch de-duplicated)", got)
 	}
 	seen := idsOf(e.streamIDs())
 	for _, id := range ids {
 		if seen[id] != 1 {
 			t.Fatalf("event %s in stream %d times", id, seen[id])
 		}
+	}
+}
+
+// awaitStatusReport waits until Postgres has received a standby status update from the
+// log source's WAL sender later than since (a no-op for the polling source). It runs in
+// relay hooks, off the test goroutine: it reports nothing, it only waits (at most 10 s).
+func (e *env) awaitStatusReport(since time.Time) {
+	if e.source != outbox.SourceLog {
+		return
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var last time.Time
+		err := e.pool.QueryRow(context.Background(), `SELECT coalesce(max(r.reply_time), '-infinity')
+			FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid
+			WHERE s.database = current_database()`).Scan(&last)
+		if err == nil && last.After(since) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition with a deadline
 	}
 }
 
