@@ -198,7 +198,7 @@ func ServeRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, 
 // RelayConfig converts the environment's relay settings for schema.
 func RelayConfig(c config.Relay, schema string) outbox.RelayConfig {
 	return outbox.RelayConfig{Schema: schema, BatchSize: c.BatchSize, PollInterval: c.PollInterval,
-		MaxAttempts: c.MaxAttempts, AckTimeout: c.AckTimeout}
+		MaxAttempts: c.MaxAttempts, AckTimeout: c.AckTimeout, Source: outbox.Source(c.Source)}
 }
 
 // HTTPConfig converts the environment's HTTP settings, using defaultAddr when HTTP_ADDR is unset.

@@ -50,6 +50,9 @@ type Relay struct {
 	PollInterval time.Duration `env:"RELAY_POLL_INTERVAL" envDefault:"500ms"`
 	MaxAttempts  int           `env:"RELAY_MAX_ATTEMPTS" envDefault:"10"`
 	AckTimeout   time.Duration `env:"RELAY_ACK_TIMEOUT" envDefault:"5s"`
+	// Source is where the relay reads committed events: auto (the write-ahead log when
+	// wal_level=logical, else the table), log, or poll (ADR 0006).
+	Source string `env:"RELAY_SOURCE" envDefault:"auto"`
 }
 
 // Service is the configuration shared by every cmd/service and cmd/cdc.

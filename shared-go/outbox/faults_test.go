@@ -96,12 +96,12 @@ func relayBrokerRefusingTheFirstOfABatchKeepsTheAggregateInOrder(t *testing.T, s
 }
 
 func promFailures(t *testing.T, reg *prometheus.Registry) float64 {
-	return counterValue(t, reg, "pitstop_outbox_publish_failures_total")
+	return metricValue(t, reg, "pitstop_outbox_publish_failures_total")
 }
 
-// counterValue sums the series of counter name whose labels include every
+// metricValue sums the series of counter or gauge name whose labels include every
 // name=value pair of labels (none: all series).
-func counterValue(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
+func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -119,7 +119,7 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string, labels ..
 					continue series
 				}
 			}
-			sum += m.GetCounter().GetValue()
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
 		}
 	}
 	return sum
@@ -159,7 +159,7 @@ func relayTransientFailureNeitherCountsNorReorders(t *testing.T, src outbox.Sour
 	if e.deadLetters() != 0 || promFailures(t, reg) != 0 {
 		t.Fatalf("transient timeouts counted: dead letters %d, counted failures %v", e.deadLetters(), promFailures(t, reg))
 	}
-	if got := counterValue(t, reg, "pitstop_outbox_transient_failures_total", "reason", "timeout"); got < 5 {
+	if got := metricValue(t, reg, "pitstop_outbox_transient_failures_total", "reason", "timeout"); got < 5 {
 		t.Fatalf("transient failures by reason timeout = %v, want >= 5", got)
 	}
 }
@@ -187,7 +187,7 @@ func relayDeclaresADeletedStreamAgainAndDeadLettersNothing(t *testing.T, src out
 		_, err := e.js.Stream(ctx, messaging.StreamName)
 		return err == nil && e.outboxRows() == 0
 	}, "stream declared again and the outbox drained")
-	if got := counterValue(t, reg, "pitstop_outbox_transient_failures_total", "reason", "stream_missing"); got < 1 {
+	if got := metricValue(t, reg, "pitstop_outbox_transient_failures_total", "reason", "stream_missing"); got < 1 {
 		t.Fatalf("the missing stream was not reported as such (stream_missing = %v)", got)
 	}
 	if e.deadLetters() != 0 {
@@ -242,7 +242,7 @@ func relayRidesOutAPostgresOutage(t *testing.T, src outbox.Source) {
 	if e.deadLetters() != 0 || promFailures(t, reg) != 0 {
 		t.Fatalf("the outage was counted against rows: %d dead letters, %v counted failures", e.deadLetters(), promFailures(t, reg))
 	}
-	if got := counterValue(t, reg, "pitstop_outbox_transient_failures_total"); got < 1 {
+	if got := metricValue(t, reg, "pitstop_outbox_transient_failures_total"); got < 1 {
 		t.Fatal("the outage was not counted as a transient failure")
 	}
 }

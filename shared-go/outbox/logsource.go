@@ -157,6 +157,11 @@ func (r *Relay) ensureSlot(ctx context.Context, lock *pgx.Conn, repl *pgconn.PgC
 			return fmt.Errorf("drop unadopted slot: %w", err)
 		}
 	}
+	// The record of an earlier slot goes first, so that a slot this relay creates and
+	// dies before adopting is recognised as unadopted.
+	if _, err := lock.Exec(ctx, `DELETE FROM outbox_slot WHERE slot_name = $1`, slot); err != nil {
+		return fmt.Errorf("forget the earlier slot: %w", err)
+	}
 	// Creating a slot waits until every transaction running at that moment (in the
 	// whole cluster) has ended. One left open for long would stall the relay: after
 	// SlotWait the attempt is abandoned (its WAL sender terminated, so that no slot
