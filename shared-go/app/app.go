@@ -187,7 +187,7 @@ func ServeRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, 
 	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry,
 		Checks: []httpx.Check{{Name: "relay", Check: relay.Ready}}})
 	r.Get("/leader", func(w http.ResponseWriter, _ *http.Request) {
-		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"leader": relay.IsLeader()})
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"leader": relay.IsLeader(), "source": relay.Source()})
 	})
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return httpx.ServeListener(gctx, httpCfg, ln, r, d.Log) })

@@ -52,7 +52,9 @@ type stream struct {
 	chunks chan chunk
 	// settle carries settled batches to the deleter, in order.
 	settle chan settled
-	errc   chan error
+	// deleterDone is closed when the deleter returns.
+	deleterDone chan struct{}
+	errc        chan error
 	// confirmed is the LSN Postgres may forget: every transaction ending at or before it
 	// is acknowledged (and its rows deleted) or durably held in the table.
 	confirmed atomic.Uint64
@@ -249,11 +251,12 @@ func (r *Relay) streamSession(ctx context.Context, lock *pgx.Conn, slot string) 
 		return nil, "", err
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	s := &stream{chunks: make(chan chunk, 64), settle: make(chan settled, 4), errc: make(chan error, 2)}
+	s := &stream{chunks: make(chan chunk, 64), settle: make(chan settled, 4), deleterDone: make(chan struct{}),
+		errc: make(chan error, 2)}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); s.fail(r.read(sctx, repl, s)) }()
-	go func() { defer wg.Done(); s.fail(r.deleteSettled(sctx, s)) }()
+	go func() { defer wg.Done(); defer close(s.deleterDone); s.fail(r.deleteSettled(sctx, s)) }()
 	defer func() { cancel(); wg.Wait() }()
 
 	r.transient.Succeeded()
@@ -285,7 +288,12 @@ func (r *Relay) streamSession(ctx context.Context, lock *pgx.Conn, slot string) 
 			}
 			res, err := r.relayChunks(ctx, lock, s, batch, held)
 			if err != nil {
-				return nil, "", err
+				select {
+				case cause := <-s.errc: // the deleter's or reader's own error says more
+					return nil, "", cause
+				default:
+					return nil, "", err
+				}
 			}
 			if res.transient != nil {
 				return res.transient, res.reason, nil
@@ -348,8 +356,7 @@ func (r *Relay) relayChunks(ctx context.Context, lock *pgx.Conn, s *stream, batc
 	if res.transient != nil {
 		// The session ends and restarts from the confirmed LSN: delete what was
 		// acknowledged, confirm nothing.
-		s.settle <- settled{ids: ids}
-		return res, nil
+		return res, s.hand(ctx, settled{ids: ids})
 	}
 	// Rows neither acknowledged nor failed were stopped behind a failed row of their
 	// aggregate: they wait in the table.
@@ -370,12 +377,19 @@ func (r *Relay) relayChunks(ctx context.Context, lock *pgx.Conn, s *stream, batc
 			return batchResult{}, fmt.Errorf("hold rows: %w", err)
 		}
 	}
+	return res, s.hand(ctx, settled{ids: ids, end: end, chunks: len(batch)})
+}
+
+// hand passes a settled batch to the deleter (unless the deleter has stopped).
+func (s *stream) hand(ctx context.Context, b settled) error {
 	select {
-	case s.settle <- settled{ids: ids, end: end, chunks: len(batch)}:
+	case s.settle <- b:
+		return nil
+	case <-s.deleterDone:
+		return errors.New("the deleter stopped")
 	case <-ctx.Done():
-		return batchResult{}, ctx.Err()
+		return ctx.Err()
 	}
-	return res, nil
 }
 
 // deleteSettled deletes acknowledged rows batch by batch, then confirms each batch's
