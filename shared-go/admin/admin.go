@@ -1,7 +1,8 @@
 // Package admin holds Pitstop's operator operations on the messaging machinery of every
 // context: dead letters of the outbox relays and of the consumers (list, show, requeue,
 // skip), the state of every outbox and durable consumer, replaying a range of the
-// stream to one consumer, and a context's state transfer (republish). The pitstop
+// stream to one consumer, a context's state transfer (republish), and the logical
+// replication slots the relays read (list, drop). The pitstop
 // command's subcommands (cmd/pitstop/admincli) and each service's /admin HTTP API
 // (Routes) are thin layers over Admin.
 //
@@ -26,6 +27,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"slices"
 	"strconv"
@@ -36,7 +38,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Errors of the operations; the HTTP API maps them to 404, 409, 400 and 503.
+// Errors of the operations; the HTTP API maps them to 404, 409, 400 and 503
+// (ErrSlotActive, in slots.go, to 409 too).
 var (
 	// ErrNotFound: no such dead letter, context or consumer (in scope).
 	ErrNotFound = errors.New("not found")
@@ -114,6 +117,9 @@ type Options struct {
 	Republish func(ctx context.Context) (int, error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Log records the operations that destroy state (dropping a replication slot),
+	// with who and why (default slog.Default()).
+	Log *slog.Logger
 }
 
 // Admin performs the operations on one database and one JetStream. It is safe for
@@ -129,6 +135,9 @@ type Admin struct {
 func New(pool *pgxpool.Pool, js jetstream.JetStream, opts Options) *Admin {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
 	}
 	return &Admin{pool: pool, js: js, opts: opts}
 }

@@ -76,7 +76,7 @@ func setup(t *testing.T) *env {
 	if err := messaging.EnsureStreams(ctx, e.js); err != nil {
 		t.Fatal(err)
 	}
-	e.adm = admin.New(anyPool, e.js, admin.Options{})
+	e.adm = admin.New(anyPool, e.js, admin.Options{Log: testutil.Logger(t)})
 	return e
 }
 

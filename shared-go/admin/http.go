@@ -46,11 +46,15 @@ type Service struct {
 //	GET  /admin/status                         Status
 //	POST /admin/replay {consumer, since | sinceSeq}  202 ReplayResult
 //	POST /admin/republish                      {"events": n} (owning contexts only)
+//	GET  /admin/slots                          {"items":[Slot]}
+//	DELETE /admin/slots/{name}?force=  {reason, by?}  DroppedSlot
 //
 // Ids are the text form of ID ("relay:customers:42"). Problems are RFC 9457
 // documents: 400 bad input (filter, body, missing reason), 404 unknown or malformed
-// id, consumer or operation, 409 dead letter already resolved, 503 no broker. "by"
-// defaults to "admin-api@<client address>".
+// id, consumer, slot or operation, 409 dead letter already resolved or slot active
+// (without force=true), 503 no broker. "by" defaults to "admin-api@<client address>";
+// DELETE also takes by and reason as query parameters (a body wins). A scoped API sees
+// only its context's replication slot.
 //
 // The API is for operators on the service's own port: the web front-end's gateway
 // does not route /admin.
@@ -59,7 +63,7 @@ func Routes(r chi.Router, s Service) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &handlers{a: New(s.Pool, s.JS, Options{Context: s.Schema, Consumers: s.Consumers, Republish: s.Republish}), log: log}
+	h := &handlers{a: New(s.Pool, s.JS, Options{Context: s.Schema, Consumers: s.Consumers, Republish: s.Republish, Log: log}), log: log}
 	r.Route("/admin", func(r chi.Router) {
 		r.Get("/dlq", h.list)
 		r.Get("/dlq/{id}", h.get)
@@ -68,6 +72,8 @@ func Routes(r chi.Router, s Service) {
 		r.Get("/status", h.status)
 		r.Post("/replay", h.replay)
 		r.Post("/republish", h.republish)
+		r.Get("/slots", h.slots)
+		r.Delete("/slots/{name}", h.dropSlot)
 	})
 }
 
@@ -98,7 +104,7 @@ func (h *handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusBadRequest
 	case errors.Is(err, ErrNotFound):
 		status = http.StatusNotFound
-	case errors.Is(err, ErrResolved):
+	case errors.Is(err, ErrResolved), errors.Is(err, ErrSlotActive):
 		status = http.StatusConflict
 	case errors.Is(err, ErrNoBroker):
 		status = http.StatusServiceUnavailable
@@ -181,7 +187,11 @@ type resolveRequest struct {
 
 // decodeResolve reads the optional body of requeue and skip.
 func decodeResolve(w http.ResponseWriter, r *http.Request) (resolveRequest, bool) {
-	var in resolveRequest
+	return decodeResolveOver(w, r, resolveRequest{})
+}
+
+// decodeResolveOver reads the optional body over in (its fields win) and defaults by.
+func decodeResolveOver(w http.ResponseWriter, r *http.Request, in resolveRequest) (resolveRequest, bool) {
 	if r.ContentLength != 0 {
 		if err := httpx.DecodeJSON(r, &in); err != nil {
 			httpx.WriteDecodeError(w, r, err)
@@ -272,4 +282,43 @@ func (h *handlers) republish(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.InfoContext(r.Context(), "state republished", "events", n)
 	httpx.WriteJSON(w, http.StatusOK, map[string]int{"events": n})
+}
+
+func (h *handlers) slots(w http.ResponseWriter, r *http.Request) {
+	items, err := h.a.Slots(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// dropSlot drops a replication slot; Admin.DropSlot logs who and why.
+func (h *handlers) dropSlot(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var force bool
+	if v := q.Get("force"); v != "" {
+		f, err := strconv.ParseBool(v)
+		if err != nil {
+			problem.Validation(w, r, &problem.ValidationError{Fields: []problem.FieldError{
+				{Field: "force", Detail: "must be true or false"}}})
+			return
+		}
+		force = f
+	}
+	in, ok := decodeResolveOver(w, r, resolveRequest{By: q.Get("by"), Reason: q.Get("reason")})
+	if !ok {
+		return
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		problem.Validation(w, r, &problem.ValidationError{Fields: []problem.FieldError{
+			{Field: "reason", Detail: "is required: say why the replication slot may be dropped"}}})
+		return
+	}
+	out, err := h.a.DropSlot(r.Context(), chi.URLParam(r, "name"), DropSlotRequest{By: in.By, Reason: in.Reason, Force: force})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }

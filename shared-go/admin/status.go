@@ -42,6 +42,9 @@ type OutboxStatus struct {
 	ParkedAggregates int64 `json:"parkedAggregates"`
 	// HeldRows counts the outbox rows waiting behind those dead letters.
 	HeldRows int64 `json:"heldRows"`
+	// Slot is the logical replication slot its relay reads (outbox.SlotName); nil when
+	// there is none (the relay polls, or has not led with the log source yet).
+	Slot *OutboxSlot `json:"slot,omitempty"`
 }
 
 // ConsumerStatus is the state of one durable consumer: JetStream's view and its dead
@@ -87,11 +90,15 @@ type Status struct {
 	BrokerError string `json:"brokerError,omitempty"`
 }
 
-// Status reads the state of every outbox (with its relay leader, found in pg_locks)
-// and every durable consumer in scope. JetStream being unavailable is reported in
+// Status reads the state of every outbox (with its relay leader, found in pg_locks,
+// and its replication slot) and every durable consumer in scope. JetStream being unavailable is reported in
 // BrokerError, not as an error: the Postgres side is what an operator needs most then.
 func (a *Admin) Status(ctx context.Context) (Status, error) {
 	ts, err := a.contexts(ctx, "")
+	if err != nil {
+		return Status{}, err
+	}
+	slots, err := a.outboxSlots(ctx)
 	if err != nil {
 		return Status{}, err
 	}
@@ -103,6 +110,7 @@ func (a *Admin) Status(ctx context.Context) (Status, error) {
 			if err != nil {
 				return Status{}, err
 			}
+			o.Slot = slots[t.schema]
 			st.Outboxes = append(st.Outboxes, o)
 		}
 		if !t.inbox && !t.consumerDL {
