@@ -1,5 +1,5 @@
 // Package admincli is the operator's side of the pitstop command: the subcommands
-// dlq, status, replay and republish, over shared-go/admin. cmd/pitstop's main hands
+// dlq, status, replay, republish and slots, over shared-go/admin. cmd/pitstop's main hands
 // os.Args to Main when the first argument is one of them; without arguments pitstop
 // runs the system as before.
 //
@@ -11,11 +11,15 @@
 //	pitstop status [--json]
 //	pitstop replay --consumer NAME (--since TIME | --since-seq N) [--no-wait] [--json]
 //	pitstop republish --context customers|vehicles [--json]
+//	pitstop slots list [--json]
+//	pitstop slots drop NAME --reason R [--force] [--by B] [--json]
 //
 // A dead letter's ID is "relay:<context>:<n>" (an outbox row the relay gave up on) or
 // "consumer:<context>:<n>" (a message a consumer gave up on), as dlq list shows them;
 // a bare number with --context (and --consumer-side for a consumer's) works too.
 // Ages are Go durations or days (90m, 36h, 2d). "who" (--by) defaults to $USER@host.
+// slots lists the database's logical replication slots (an outbox relay's is
+// pitstop_<context>_<hash>) and drops one that nobody reads, which would fill the disk.
 //
 // Environment (shared-go/config): DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) and NATS_URL (default
@@ -47,7 +51,7 @@ import (
 )
 
 // Commands are the subcommands this package runs.
-var Commands = []string{"dlq", "status", "replay", "republish"}
+var Commands = []string{"dlq", "status", "replay", "republish", "slots"}
 
 // IsCommand reports whether name is one of Commands.
 func IsCommand(name string) bool { return slices.Contains(Commands, name) }
@@ -141,6 +145,8 @@ func Run(ctx context.Context, o Options, args []string) int {
 		err = c.replay(ctx, args[1:])
 	case args[0] == "republish":
 		err = c.republish(ctx, args[1:])
+	case args[0] == "slots":
+		err = c.slots(ctx, args[1:])
 	}
 	switch {
 	case err == nil || errors.Is(err, flag.ErrHelp):

@@ -105,7 +105,7 @@ func decode[T any](t *testing.T, s string) T {
 
 func TestIsCommand(t *testing.T) {
 	t.Parallel()
-	for _, c := range []string{"dlq", "status", "replay", "republish"} {
+	for _, c := range []string{"dlq", "status", "replay", "republish", "slots"} {
 		if !admincli.IsCommand(c) {
 			t.Errorf("%s is not a command", c)
 		}

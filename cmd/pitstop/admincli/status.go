@@ -32,14 +32,21 @@ func (c *cli) status(ctx context.Context, args []string) error {
 	}
 	w := c.o.Stdout
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "OUTBOX\tDEPTH\tOLDEST\tRETRYING\tRELAY LEADER\tDEAD LETTERS\tPARKED AGGREGATES\tHELD ROWS")
+	fmt.Fprintln(tw, "OUTBOX\tDEPTH\tOLDEST\tRETRYING\tRELAY LEADER\tDEAD LETTERS\tPARKED AGGREGATES\tHELD ROWS\tSLOT\tSLOT LAG / RETAINED")
 	for _, o := range st.Outboxes {
 		oldest := "-"
 		if o.Depth > 0 {
 			oldest = age(time.Duration(o.OldestAgeSeconds * float64(time.Second)))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%d\t%d\t%d\n", o.Context, o.Depth, oldest, o.Retrying, leader(o.Leader),
-			o.DeadLetters, o.ParkedAggregates, o.HeldRows)
+		slot, slotWAL := "-", "-"
+		if o.Slot != nil {
+			slot, slotWAL = "active", bytesIEC(o.Slot.LagBytes)+" / "+bytesIEC(o.Slot.RetainedBytes)
+			if !o.Slot.Active {
+				slot = "NOT READ"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\n", o.Context, o.Depth, oldest, o.Retrying, leader(o.Leader),
+			o.DeadLetters, o.ParkedAggregates, o.HeldRows, slot, slotWAL)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
