@@ -3,6 +3,11 @@
 // initialises the cluster in a data directory on first use, starts it on a loopback
 // port with its socket inside the data directory, and stops it on shutdown. A cluster
 // left running or crashed by an earlier run is recovered without manual clean-up.
+//
+// The server runs with DefaultSettings (wal_level=logical, so that the outbox relays
+// tail the write-ahead log, ADR 0006), given as -c options at every start: a cluster
+// initialised by an older version gets them too, and one left running with other
+// values is restarted with them.
 package embeddedpg
 
 import (
@@ -10,10 +15,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,11 +33,39 @@ import (
 
 // Cluster is a PostgreSQL cluster in a data directory.
 type Cluster struct {
-	Dir    string // the cluster's data directory
-	Port   int
-	binDir string
-	cred   *syscall.Credential
+	Dir  string // the cluster's data directory
+	Port int
+	// Settings are server settings (name → value) applied at start on top of
+	// DefaultSettings, e.g. {"wal_level": "replica"} for a test of the relay's fallback
+	// to polling. Set them before Start.
+	Settings map[string]string
+	binDir   string
+	cred     *syscall.Credential
 }
+
+// DefaultSettings are the server settings every start applies: logical decoding for the
+// outbox relays' replication slots (one slot and one WAL sender per context, with room
+// for standbys and tools).
+func DefaultSettings() map[string]string {
+	return map[string]string{"wal_level": "logical", "max_replication_slots": "64", "max_wal_senders": "64"}
+}
+
+var settingName = regexp.MustCompile(`^[a-z_][a-z0-9_.]*$`)
+
+// settings merges DefaultSettings and c.Settings.
+func (c *Cluster) settings() (map[string]string, error) {
+	out := DefaultSettings()
+	for k, v := range c.Settings {
+		if !settingName.MatchString(k) {
+			return nil, fmt.Errorf("embedded postgres: %q is not a setting name", k)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// shellQuote quotes s for the shell that pg_ctl runs postgres with.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // FindBinDir returns the directory holding initdb and pg_ctl: the one on PATH, or the
 // newest /usr/lib/postgresql/<version>/bin.
@@ -120,10 +156,25 @@ func (c *Cluster) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	if c.ready(ctx) {
-		return nil // left running by an earlier run
+	settings, err := c.settings()
+	if err != nil {
+		return err
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=on", c.Port, c.Dir)
+	if c.ready(ctx) {
+		// Left running by an earlier run, perhaps by an older version with other
+		// settings: these need a restart.
+		same, err := c.runsWith(ctx, settings)
+		if err != nil || same {
+			return err
+		}
+		if err := c.Stop(ctx); err != nil {
+			return fmt.Errorf("restart embedded postgres with %v: %w", settings, err)
+		}
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=on", c.Port, shellQuote(c.Dir))
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		opts += " -c " + k + "=" + shellQuote(settings[k])
+	}
 	// A crash leaves postmaster.pid behind; PostgreSQL itself checks whether its pid is
 	// alive and ignores a stale file, so no clean-up is needed here.
 	// After a crash, orphaned backends may hold the old shared memory for a moment
@@ -154,6 +205,26 @@ func (c *Cluster) Start(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// runsWith reports whether the running server has settings (compared as SHOW prints
+// them, case-insensitively).
+func (c *Cluster) runsWith(ctx context.Context, settings map[string]string) (bool, error) {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for k, want := range settings {
+		var got string
+		if err := conn.QueryRow(ctx, `SELECT current_setting($1)`, k).Scan(&got); err != nil {
+			return false, fmt.Errorf("embedded postgres: setting %s: %w", k, err)
+		}
+		if !strings.EqualFold(got, want) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func (c *Cluster) ready(ctx context.Context) bool {
