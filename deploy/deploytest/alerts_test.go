@@ -30,10 +30,24 @@ var wantAlerts = map[string][]string{
 	"PitstopConsumerFallingBehind": {"pitstop_consumer_lag"},
 	"PitstopTransientFailuresSustained": {"pitstop_outbox_transient_failures_total",
 		"pitstop_consumer_transient_failures_total", "pitstop_mail_transient_failures_total"},
+	"PitstopOutboxSlotRetainsTooMuchWAL": {"pitstop_outbox_slot_retained_bytes"},
+	"PitstopOutboxSlotLagging":           {"pitstop_outbox_slot_lag_seconds"},
 }
 
 // wantSeverity pins the severity of some alerts; every alert is critical or warning.
-var wantSeverity = map[string]string{"PitstopDeadLetters": "critical"}
+var wantSeverity = map[string]string{"PitstopDeadLetters": "critical",
+	"PitstopOutboxSlotRetainsTooMuchWAL": "critical", "PitstopOutboxSlotLagging": "warning"}
+
+// runbook is what every alert's description must name: where its runbook is and the
+// commands it uses.
+var runbook = []string{"README.md", `"Operating Pitstop"`, "`pitstop status`", "`pitstop dlq`"}
+
+// wantRunbook overrides runbook for the alerts with a section of their own.
+var wantRunbook = map[string][]string{
+	"PitstopOutboxSlotRetainsTooMuchWAL": {"docs/operating.md#replication-slots", "`pitstop status`", "`pitstop slots list`",
+		"`pitstop slots drop`"},
+	"PitstopOutboxSlotLagging": {"docs/operating.md#replication-slots", "`pitstop status`", "`pitstop slots list`"},
+}
 
 // alertRule is one alerting rule of alerts.yml.
 type alertRule struct {
@@ -126,8 +140,12 @@ func TestAlertsAreTheAgreedOnes(t *testing.T) {
 		if r.Annotations["summary"] == "" {
 			t.Errorf("alert %s has no summary annotation", name)
 		}
-		desc := r.Annotations["description"]
-		for _, want := range []string{"README.md", `"Operating Pitstop"`, "`pitstop status`", "`pitstop dlq`"} {
+		desc := strings.Join(strings.Fields(r.Annotations["description"]), " ")
+		want := runbook
+		if w, ok := wantRunbook[name]; ok {
+			want = w
+		}
+		for _, want := range want {
 			if !strings.Contains(desc, want) {
 				t.Errorf("alert %s: description %q does not name %s (the runbook)", name, desc, want)
 			}
