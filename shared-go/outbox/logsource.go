@@ -172,7 +172,7 @@ func (r *Relay) ensureSlot(ctx context.Context, lock *pgx.Conn, repl *pgconn.PgC
 	res, err := pglogrepl.CreateReplicationSlot(cctx, repl, slot, "pgoutput",
 		pglogrepl.CreateReplicationSlotOptions{Mode: pglogrepl.LogicalReplication, SnapshotAction: "EXPORT_SNAPSHOT"})
 	cancel()
-	if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
 		_, _ = lock.Exec(ctx, `SELECT pg_terminate_backend($1)`, repl.PID())
 		var oldest string
 		_ = lock.QueryRow(ctx, `SELECT coalesce(min(xact_start)::text, 'none') FROM pg_stat_activity
@@ -244,6 +244,7 @@ func (r *Relay) streamSession(ctx context.Context, lock *pgx.Conn, slot string) 
 	if err := r.startReplication(ctx, repl, slot); err != nil {
 		return nil, "", err
 	}
+	r.log.Debug("replication session started", "slot", slot, "pid", repl.PID())
 	// The table first: rows held before this session (or marked when the slot was
 	// created) go out before anything of their aggregates from the stream.
 	held, err := r.sweepHeld(ctx, lock)
@@ -325,10 +326,13 @@ func (r *Relay) relayChunks(ctx context.Context, lock *pgx.Conn, s *stream, batc
 			end = c.end
 		}
 	}
+	began := time.Now()
 	acked, failed := r.publish(ctx, toPublish)
 	if ctx.Err() != nil {
 		return batchResult{}, ctx.Err()
 	}
+	r.log.Debug("stream batch published", "rows", len(toPublish), "acked", len(acked), "failed", len(failed),
+		"held", len(hold), "took", time.Since(began))
 	res := batchResult{claimed: len(toPublish), acked: len(acked)}
 	counted := make([]failure, 0, len(failed))
 	for _, f := range failed {
@@ -413,6 +417,7 @@ func (r *Relay) deleteSettled(ctx context.Context, s *stream) error {
 			}
 			r.m.published.Add(float64(len(b.ids)))
 		}
+		r.log.Debug("stream batch settled", "deleted", len(b.ids), "end", b.end)
 		if b.end > pglogrepl.LSN(s.confirmed.Load()) {
 			s.confirmed.Store(uint64(b.end))
 		}
@@ -560,6 +565,7 @@ func (r *Relay) read(ctx context.Context, repl *pgconn.PgConn, s *stream) error 
 						cur = chunk{}
 					}
 				case *pglogrepl.CommitMessage:
+					r.log.Debug("transaction received", "end", m.TransactionEndLSN, "rows", len(cur.rows))
 					inTxn = false
 					cur.end = m.TransactionEndLSN
 					if err := push(cur); err != nil {
