@@ -43,6 +43,8 @@ const statusInterval = time.Second
 // chunk is a run of rows of one transaction handed from the reader to the leader.
 type chunk struct {
 	rows []row
+	// xid is the transaction's id (32 bits, as pgoutput sends it).
+	xid uint32
 	// end is the transaction's end LSN when this chunk closes it (0 otherwise).
 	end pglogrepl.LSN
 }
@@ -65,6 +67,7 @@ type stream struct {
 
 type settled struct {
 	ids    []int64
+	xids   []uint32
 	end    pglogrepl.LSN
 	chunks int
 }
@@ -311,8 +314,12 @@ func (r *Relay) relayChunks(ctx context.Context, lock *pgx.Conn, s *stream, batc
 		toPublish []row
 		hold      []int64
 		end       pglogrepl.LSN
+		xids      = make([]uint32, 0, len(batch))
 	)
 	for _, c := range batch {
+		if len(xids) == 0 || xids[len(xids)-1] != c.xid {
+			xids = append(xids, c.xid)
+		}
 		for _, x := range c.rows {
 			switch {
 			case x.held: // inserted held (a requeued dead letter): the table's business
@@ -345,6 +352,12 @@ func (r *Relay) relayChunks(ctx context.Context, lock *pgx.Conn, s *stream, batc
 		counted = append(counted, f)
 	}
 	r.m.failed.Add(float64(len(counted)))
+	if len(counted) > 0 || len(hold) > 0 {
+		// Rows are about to be written to: their transactions must be visible first.
+		if err := awaitVisible(ctx, lock, xids); err != nil {
+			return batchResult{}, err
+		}
+	}
 	if err := r.recordFailures(ctx, lock, counted); err != nil {
 		return batchResult{}, err
 	}
@@ -360,7 +373,7 @@ func (r *Relay) relayChunks(ctx context.Context, lock *pgx.Conn, s *stream, batc
 	if res.transient != nil {
 		// The session ends and restarts from the confirmed LSN: delete what was
 		// acknowledged, confirm nothing.
-		return res, s.hand(ctx, settled{ids: ids})
+		return res, s.hand(ctx, settled{ids: ids, xids: xids})
 	}
 	// Rows neither acknowledged nor failed were stopped behind a failed row of their
 	// aggregate: they wait in the table.
@@ -377,11 +390,14 @@ func (r *Relay) relayChunks(ctx context.Context, lock *pgx.Conn, s *stream, batc
 		}
 	}
 	if len(hold) > 0 {
+		if err := awaitVisible(ctx, lock, xids); err != nil {
+			return batchResult{}, err
+		}
 		if _, err := lock.Exec(ctx, `UPDATE outbox SET held = true WHERE id = ANY($1)`, hold); err != nil {
 			return batchResult{}, fmt.Errorf("hold rows: %w", err)
 		}
 	}
-	return res, s.hand(ctx, settled{ids: ids, end: end, chunks: len(batch)})
+	return res, s.hand(ctx, settled{ids: ids, xids: xids, end: end, chunks: len(batch)})
 }
 
 // hand passes a settled batch to the deleter (unless the deleter has stopped).
@@ -412,8 +428,21 @@ func (r *Relay) deleteSettled(ctx context.Context, s *stream) error {
 					return errors.Join(errAborted, err)
 				}
 			}
-			if _, err := r.pool.Exec(ctx, `DELETE FROM outbox WHERE id = ANY($1)`, b.ids); err != nil {
+			tag, err := r.pool.Exec(ctx, `DELETE FROM outbox WHERE id = ANY($1)`, b.ids)
+			if err != nil {
 				return fmt.Errorf("delete published: %w", err)
+			}
+			if int(tag.RowsAffected()) < len(b.ids) {
+				// Some rows were not visible yet: the WAL sender may decode a commit the
+				// moment it is flushed, before the transaction is visible to others.
+				// Once it is, delete again (rows already gone were deleted by an
+				// earlier leader after their publish).
+				if err := awaitVisible(ctx, r.pool, b.xids); err != nil {
+					return err
+				}
+				if _, err := r.pool.Exec(ctx, `DELETE FROM outbox WHERE id = ANY($1)`, b.ids); err != nil {
+					return fmt.Errorf("delete published: %w", err)
+				}
 			}
 			r.m.published.Add(float64(len(b.ids)))
 		}
@@ -474,6 +503,7 @@ func (r *Relay) read(ctx context.Context, repl *pgconn.PgConn, s *stream) error 
 		dec        decoder
 		cur        chunk
 		inTxn      bool
+		xid        uint32
 		reported   pglogrepl.LSN
 		lastReport time.Time
 	)
@@ -551,7 +581,8 @@ func (r *Relay) read(ctx context.Context, repl *pgconn.PgConn, s *stream) error 
 					dec.relation(m)
 				case *pglogrepl.BeginMessage:
 					inTxn = true
-					cur = chunk{}
+					xid = m.Xid
+					cur = chunk{xid: xid}
 				case *pglogrepl.InsertMessage:
 					x, err := dec.insert(m)
 					if err != nil {
@@ -562,7 +593,7 @@ func (r *Relay) read(ctx context.Context, repl *pgconn.PgConn, s *stream) error 
 						if err := push(cur); err != nil {
 							return err
 						}
-						cur = chunk{}
+						cur = chunk{xid: xid}
 					}
 				case *pglogrepl.CommitMessage:
 					r.log.Debug("transaction received", "end", m.TransactionEndLSN, "rows", len(cur.rows))
@@ -675,4 +706,44 @@ func (r *Relay) Prepare(ctx context.Context) error {
 	}
 	defer repl.Close(context.WithoutCancel(ctx))
 	return r.ensureSlot(ctx, conn, repl, SlotName(r.cfg.Schema, db))
+}
+
+// querier is what awaitVisible needs of a connection or pool.
+type querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// awaitVisible waits until the transactions xids (32-bit, as decoded) are visible to new
+// snapshots. A commit is decoded as soon as its WAL record is flushed, a moment before
+// the committing backend leaves the proc array; a statement in that moment would not
+// see the transaction's rows. The 32-bit xid is widened against the snapshot's xmax
+// (the nearest 64-bit xid within 2^31), then tested with pg_visible_in_snapshot.
+func awaitVisible(ctx context.Context, db querier, xids []uint32) error {
+	if len(xids) == 0 {
+		return nil
+	}
+	wide := make([]int64, len(xids))
+	for i, x := range xids {
+		wide[i] = int64(x)
+	}
+	for pause := 100 * time.Microsecond; ; pause = min(2*pause, 50*time.Millisecond) {
+		var visible bool
+		err := db.QueryRow(ctx, `WITH s AS (SELECT pg_current_snapshot() AS snap),
+				x AS (SELECT snap, pg_snapshot_xmax(snap)::text::bigint AS xmax FROM s)
+			SELECT bool_and(pg_visible_in_snapshot(
+				(xmax + (((t - (xmax & 4294967295) + 2147483648) % 4294967296 + 4294967296) % 4294967296 - 2147483648))::text::xid8,
+				snap))
+			FROM x, unnest($1::bigint[]) t`, wide).Scan(&visible)
+		if err != nil {
+			return fmt.Errorf("await visibility: %w", err)
+		}
+		if visible {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
 }

@@ -661,6 +661,9 @@ func (r *Relay) recordFailures(ctx context.Context, conn *pgx.Conn, fs []failure
 					attempt_times = attempt_times || now(),
 					available_at = now() + least(interval '50 milliseconds' * power(2, attempts), interval '5 seconds')
 					WHERE id = $1 RETURNING attempts`, f.row.id, f.err.Error()).Scan(&attempts); err != nil {
+					if errors.Is(err, pgx.ErrNoRows) {
+						continue // gone: a row the log source replayed after an earlier leader published it
+					}
 					return fmt.Errorf("record failure of row %d: %w", f.row.id, err)
 				}
 			}

@@ -414,7 +414,15 @@ func relayOnlyOneOfTwoRelaysPublishesAndTheStandbyTakesOver(t *testing.T, src ou
 	for range 10 {
 		e.insert(20, "leader")
 	}
-	testutil.Eventually(t, 10*time.Second, func() bool { return e.outboxRows() == 0 && e.streamMsgs() == 200 }, "all published")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) { // poll with a deadline
+		rows, msgs := e.outboxRows(), e.streamMsgs()
+		if rows == 0 && msgs == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not all published after 10s: %d rows left, %d messages in the stream", rows, msgs)
+		}
+	}
 	pa, pb := published(t, regA), published(t, regB)
 	if a.IsLeader() == b.IsLeader() || (pa > 0 && pb > 0) || pa+pb != 200 {
 		t.Fatalf("leaders a=%v b=%v published a=%v b=%v: want exactly one relay publishing all 200", a.IsLeader(), b.IsLeader(), pa, pb)
