@@ -84,12 +84,7 @@ func relayBrokerRefusingTheFirstOfABatchKeepsTheAggregateInOrder(t *testing.T, s
 	testutil.Eventually(t, 15*time.Second, func() bool { return e.outboxRows() == 0 }, "outbox drained")
 	msgs := e.streamIDs()
 	assertAggregateOrder(t, msgs)
-	seen := idsOf(msgs)
-	for _, id := range append(ids, other...) {
-		if seen[id] != 1 {
-			t.Fatalf("event %s in stream %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, msgs, append(ids, other...))
 	if e.deadLetters() != 0 {
 		t.Fatal("dead-lettered although MaxAttempts was not reached")
 	}
@@ -194,12 +189,7 @@ func relayDeclaresADeletedStreamAgainAndDeadLettersNothing(t *testing.T, src out
 		t.Fatalf("%d rows dead-lettered because the stream was missing", e.deadLetters())
 	}
 	msgs := e.streamIDs()
-	seen := idsOf(msgs)
-	for _, id := range ids {
-		if seen[id] != 1 {
-			t.Fatalf("event %s in stream %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, msgs, ids)
 	assertAggregateOrder(t, msgs)
 }
 
@@ -232,12 +222,7 @@ func relayRidesOutAPostgresOutage(t *testing.T, src outbox.Source) {
 	testutil.Eventually(t, 30*time.Second, func() bool { return e.outboxRows() == 0 }, "drained after the outage")
 	testutil.Eventually(t, 10*time.Second, func() bool { return r.Ready(context.Background()) == nil }, "ready again")
 	msgs := e.streamIDs()
-	seen := idsOf(msgs)
-	for _, id := range ids {
-		if seen[id] != 1 {
-			t.Fatalf("event %s in stream %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, msgs, ids)
 	assertAggregateOrder(t, msgs)
 	if e.deadLetters() != 0 || promFailures(t, reg) != 0 {
 		t.Fatalf("the outage was counted against rows: %d dead letters, %v counted failures", e.deadLetters(), promFailures(t, reg))

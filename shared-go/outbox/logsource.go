@@ -341,17 +341,7 @@ func (r *Relay) relayChunks(ctx context.Context, lock *pgx.Conn, s *stream, batc
 	r.log.Debug("stream batch published", "rows", len(toPublish), "acked", len(acked), "failed", len(failed),
 		"held", len(hold), "took", time.Since(began))
 	res := batchResult{claimed: len(toPublish), acked: len(acked)}
-	counted := make([]failure, 0, len(failed))
-	for _, f := range failed {
-		if f.reason != "" {
-			if res.transient == nil {
-				res.transient, res.reason = f.err, f.reason
-			}
-			continue
-		}
-		counted = append(counted, f)
-	}
-	r.m.failed.Add(float64(len(counted)))
+	counted := r.countFailures(&res, failed)
 	if len(counted) > 0 || len(hold) > 0 {
 		// Rows are about to be written to: their transactions must be visible first.
 		if err := awaitVisible(ctx, lock, xids); err != nil {

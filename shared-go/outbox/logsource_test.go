@@ -84,12 +84,7 @@ func TestLogSourcePublishesRowsOlderThanItsSlotFromTheTable(t *testing.T) {
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == uint64(len(ids)) && e.outboxRows() == 0 },
 		"later rows streamed")
 	msgs := e.streamIDs()
-	seen := idsOf(msgs)
-	for _, id := range ids {
-		if seen[id] != 1 {
-			t.Fatalf("event %s in stream %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, msgs, ids)
 	assertAggregateOrder(t, msgs)
 	if r.Source() != outbox.SourceLog {
 		t.Fatalf("relay leads with %q, want log", r.Source())
@@ -117,12 +112,7 @@ func TestLogSourceLosesNothingWhenItsSlotIsDropped(t *testing.T) {
 	ids = append(ids, e.insert(10, "x")...)
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 40 && e.outboxRows() == 0 }, "all published")
 	msgs := e.streamIDs()
-	seen := idsOf(msgs)
-	for _, id := range ids {
-		if seen[id] != 1 {
-			t.Fatalf("event %s in stream %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, msgs, ids)
 	assertAggregateOrder(t, msgs)
 }
 
@@ -138,12 +128,7 @@ func TestLogSourceReplacesASlotThatWasNeverAdopted(t *testing.T) {
 	ids = append(ids, e.insert(10, "y")...)
 	start(t, e.relay(outbox.RelayConfig{}, nil))
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 20 && e.outboxRows() == 0 }, "all published")
-	seen := idsOf(e.streamIDs())
-	for _, id := range ids {
-		if seen[id] != 1 {
-			t.Fatalf("event %s in stream %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, e.streamIDs(), ids)
 	var adopted int
 	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox_slot WHERE slot_name = $1`, e.slotOf()).Scan(&adopted); err != nil || adopted != 1 {
 		t.Fatalf("slot record: %d (%v), want 1", adopted, err)
@@ -218,12 +203,7 @@ func TestLogSourcePollsWhileAnOpenTransactionBlocksItsSlot(t *testing.T) {
 	ids = append(ids, e.insert(5, "meanwhile")...)
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 10 && e.outboxRows() == 0 }, "streamed")
 	msgs := e.streamIDs()
-	seen := idsOf(msgs)
-	for _, id := range ids {
-		if seen[id] != 1 {
-			t.Fatalf("event %s in stream %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, msgs, ids)
 	assertAggregateOrder(t, msgs)
 }
 

@@ -422,6 +422,16 @@ func (r *Relay) relayBatch(ctx context.Context, conn *pgx.Conn, heldOnly bool) (
 	if err := r.settleAcked(ctx, conn, acked); err != nil {
 		return batchResult{}, err
 	}
+	counted := r.countFailures(&res, failed)
+	if err := r.recordFailures(ctx, conn, counted); err != nil {
+		return batchResult{}, err
+	}
+	return res, nil
+}
+
+// countFailures splits failed into the row's own failures (returned, and counted in the
+// metric) and infrastructure faults (the first one noted in res, to back off on).
+func (r *Relay) countFailures(res *batchResult, failed []failure) []failure {
 	counted := make([]failure, 0, len(failed))
 	for _, f := range failed {
 		if f.reason != "" {
@@ -433,10 +443,7 @@ func (r *Relay) relayBatch(ctx context.Context, conn *pgx.Conn, heldOnly bool) (
 		counted = append(counted, f)
 	}
 	r.m.failed.Add(float64(len(counted)))
-	if err := r.recordFailures(ctx, conn, counted); err != nil {
-		return batchResult{}, err
-	}
-	return res, nil
+	return counted
 }
 
 // claim reads the next rows in id order. A row is held back while an earlier row of its

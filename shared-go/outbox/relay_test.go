@@ -204,6 +204,17 @@ func (e *env) streamIDs() []jetstream.Msg {
 	return out
 }
 
+// assertOnce fails t unless every one of ids is in msgs exactly once.
+func assertOnce(t *testing.T, msgs []jetstream.Msg, ids []string) {
+	t.Helper()
+	seen := idsOf(msgs)
+	for _, id := range ids {
+		if seen[id] != 1 {
+			t.Fatalf("event %s in stream %d times", id, seen[id])
+		}
+	}
+}
+
 func idsOf(msgs []jetstream.Msg) map[string]int {
 	seen := map[string]int{}
 	for _, m := range msgs {
@@ -285,12 +296,7 @@ func relayPublishesRowsOfLateCommittingTransactions(t *testing.T, src outbox.Sou
 	}
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 5 && e.outboxRows() == 0 },
 		"the late-committing row published too")
-	seen := idsOf(e.streamIDs())
-	for _, id := range append(early, lateEv.ID.String()) {
-		if seen[id] != 1 {
-			t.Fatalf("event %s published %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, e.streamIDs(), append(early, lateEv.ID.String()))
 }
 
 // The relay dies after JetStream acknowledged a batch but before it deleted the rows:
@@ -335,12 +341,7 @@ func relayCrashBetweenPubAckAndDeleteLosesNothingAndDuplicatesAreAbsorbed(t *tes
 	if got := e.streamMsgs(); got != 301 {
 		t.Fatalf("stream holds %d messages, want 301 (re-published batch de-duplicated)", got)
 	}
-	seen := idsOf(e.streamIDs())
-	for _, id := range ids {
-		if seen[id] != 1 {
-			t.Fatalf("event %s in stream %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, e.streamIDs(), ids)
 }
 
 // awaitStatusReport waits until Postgres has received a standby status update from the
@@ -507,12 +508,7 @@ func relayDeadLettersPoisonRowsWhileLaterRowsFlow(t *testing.T, src outbox.Sourc
 	testutil.Eventually(t, 5*time.Second, func() bool {
 		return promtest.ToFloat64(mustCounter(t, reg, "pitstop_outbox_dead_lettered_total")) == 2
 	}, "dead-lettered metric reaches 2")
-	seen := idsOf(e.streamIDs())
-	for _, id := range good {
-		if seen[id] != 1 {
-			t.Fatalf("good event %s published %d times", id, seen[id])
-		}
-	}
+	assertOnce(t, e.streamIDs(), good)
 }
 
 // Neither source waits for the poll: the log source streams, the polling source is
@@ -575,12 +571,9 @@ func relayRetryingRowHoldsBackItsAggregateOnly(t *testing.T, src outbox.Source) 
 	testutil.Eventually(t, 10*time.Second, func() bool {
 		return promtest.ToFloat64(mustCounter(t, reg, "pitstop_outbox_publish_failures_total")) >= failures+3
 	}, "stuck row retried while the others were there")
-	seen := idsOf(e.streamIDs())
-	for _, id := range other {
-		if seen[id] != 1 {
-			t.Fatalf("other aggregate's event %s published %d times", id, seen[id])
-		}
-	}
+	msgs := e.streamIDs()
+	assertOnce(t, msgs, other)
+	seen := idsOf(msgs)
 	for _, id := range heldLater {
 		if seen[id] != 0 {
 			t.Fatalf("event %s overtook the earlier, unpublished event of its aggregate", id)
@@ -591,7 +584,7 @@ func relayRetryingRowHoldsBackItsAggregateOnly(t *testing.T, src outbox.Source) 
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 4 }, "held events published")
-	msgs := e.streamIDs()
+	msgs = e.streamIDs()
 	if msgs[2].Headers().Get(events.HeaderID) != heldLater[0] || msgs[3].Headers().Get(events.HeaderID) != heldLater[1] {
 		t.Fatal("held events published out of order")
 	}
