@@ -2,14 +2,13 @@ package outbox
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pglogrepl"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -216,7 +215,7 @@ func (r *Relay) startReplication(ctx context.Context, repl *pgconn.PgConn, slot 
 	for {
 		err := pglogrepl.StartReplication(ctx, repl, slot, 0, pglogrepl.StartReplicationOptions{
 			Mode: pglogrepl.LogicalReplication,
-			PluginArgs: []string{"proto_version '1'",
+			PluginArgs: []string{"proto_version '1'", "binary 'true'",
 				"publication_names '" + PublicationName(r.cfg.Schema) + "'"}})
 		var pgErr *pgconn.PgError
 		if err == nil || !errors.As(err, &pgErr) || pgErr.Code != "55006" || time.Now().After(deadline) {
@@ -496,8 +495,9 @@ func (r *Relay) read(ctx context.Context, repl *pgconn.PgConn, s *stream) error 
 		xid        uint32
 		reported   pglogrepl.LSN
 		lastReport time.Time
+		deadline   = deadlines{parent: ctx}
 	)
-	dec.types = pgtype.NewMap()
+	defer deadline.stop()
 	report := func() error {
 		pos := pglogrepl.LSN(s.confirmed.Load())
 		if err := pglogrepl.SendStandbyStatusUpdate(ctx, repl, pglogrepl.StandbyStatusUpdate{WALWritePosition: pos}); err != nil {
@@ -527,9 +527,7 @@ func (r *Relay) read(ctx context.Context, repl *pgconn.PgConn, s *stream) error 
 			}
 			continue
 		}
-		rctx, cancel := context.WithDeadline(ctx, due)
-		raw, err := repl.ReceiveMessage(rctx)
-		cancel()
+		raw, err := repl.ReceiveMessage(deadline.until(due))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -568,7 +566,9 @@ func (r *Relay) read(ctx context.Context, repl *pgconn.PgConn, s *stream) error 
 				}
 				switch m := msg.(type) {
 				case *pglogrepl.RelationMessage:
-					dec.relation(m)
+					if err := dec.relation(m); err != nil {
+						return err
+					}
 				case *pglogrepl.BeginMessage:
 					inTxn = true
 					xid = m.Xid
@@ -599,67 +599,96 @@ func (r *Relay) read(ctx context.Context, repl *pgconn.PgConn, s *stream) error 
 	}
 }
 
-// decoder turns pgoutput inserts of the outbox table into rows.
-type decoder struct {
-	types *pgtype.Map
-	// cols maps a relation's column names to positions (the table may gain columns).
-	cols map[uint32]map[string]int
-	oids map[uint32][]uint32
+// deadlines hands out one deadline context per reporting period instead of one per
+// received message.
+type deadlines struct {
+	parent context.Context
+	ctx    context.Context
+	due    time.Time
+	cancel context.CancelFunc
 }
 
-func (d *decoder) relation(m *pglogrepl.RelationMessage) {
+func (d *deadlines) until(due time.Time) context.Context {
+	if d.ctx == nil || !d.due.Equal(due) {
+		d.stop()
+		d.ctx, d.cancel = context.WithDeadline(d.parent, due)
+		d.due = due
+	}
+	return d.ctx
+}
+
+func (d *deadlines) stop() {
+	if d.cancel != nil {
+		d.cancel()
+	}
+}
+
+// decoder turns pgoutput inserts of the outbox table into rows. The stream is in
+// pgoutput's binary format (each column in its type's send format: no text rendering of
+// timestamps, no hex of payloads, on either side).
+type decoder struct {
+	// cols maps a relation's column names to positions (the table may gain columns),
+	// and checks the types of the columns read.
+	cols map[uint32]map[string]int
+}
+
+// outboxColumns are the columns the relay reads, with their type OIDs.
+var outboxColumns = map[string]uint32{
+	"id": pgtype.Int8OID, "event_id": pgtype.UUIDOID, "event_type": pgtype.TextOID, "source": pgtype.TextOID,
+	"subject": pgtype.TextOID, "seq": pgtype.Int8OID, "occurred_at": pgtype.TimestamptzOID,
+	"payload": pgtype.ByteaOID, "created_at": pgtype.TimestamptzOID, "held": pgtype.BoolOID,
+}
+
+func (d *decoder) relation(m *pglogrepl.RelationMessage) error {
 	if d.cols == nil {
-		d.cols, d.oids = map[uint32]map[string]int{}, map[uint32][]uint32{}
+		d.cols = map[uint32]map[string]int{}
 	}
 	cols := make(map[string]int, len(m.Columns))
-	oids := make([]uint32, len(m.Columns))
 	for i, c := range m.Columns {
+		if oid, ok := outboxColumns[c.Name]; ok && c.DataType != oid {
+			return fmt.Errorf("outbox column %s has type %d, want %d", c.Name, c.DataType, oid)
+		}
 		cols[c.Name] = i
-		oids[i] = c.DataType
 	}
-	d.cols[m.RelationID], d.oids[m.RelationID] = cols, oids
+	for name := range outboxColumns {
+		if _, ok := cols[name]; !ok {
+			return fmt.Errorf("relation %s.%s has no column %s", m.Namespace, m.RelationName, name)
+		}
+	}
+	d.cols[m.RelationID] = cols
+	return nil
 }
+
+// pgEpoch is the zero of Postgres's binary timestamps.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func (d *decoder) insert(m *pglogrepl.InsertMessage) (row, error) {
 	cols, ok := d.cols[m.RelationID]
 	if !ok {
 		return row{}, fmt.Errorf("insert into unknown relation %d", m.RelationID)
 	}
-	var (
-		x   row
-		err error
-	)
-	text := func(name string) []byte {
-		i, ok := cols[name]
-		if !ok || i >= len(m.Tuple.Columns) || m.Tuple.Columns[i].DataType != pglogrepl.TupleDataTypeText {
-			if err == nil {
-				err = fmt.Errorf("outbox insert: column %s missing or not text", name)
-			}
+	var err error
+	col := func(name string, size int) []byte {
+		i := cols[name]
+		if i >= len(m.Tuple.Columns) {
+			err = fmt.Errorf("outbox insert: column %s missing", name)
 			return nil
 		}
-		return m.Tuple.Columns[i].Data
-	}
-	scan := func(name string, dst any) {
-		data := text(name)
-		if err != nil {
-			return
+		c := m.Tuple.Columns[i]
+		if c.DataType != pglogrepl.TupleDataTypeBinary || (size >= 0 && len(c.Data) != size) {
+			if err == nil {
+				err = fmt.Errorf("outbox insert: column %s: kind %q, %d bytes", name, c.DataType, len(c.Data))
+			}
+			return make([]byte, max(size, 0))
 		}
-		if e := d.types.Scan(d.oids[m.RelationID][cols[name]], pgtype.TextFormatCode, data, dst); e != nil && err == nil {
-			err = fmt.Errorf("outbox insert: column %s: %w", name, e)
-		}
+		return c.Data
 	}
-	x.id, _ = strconv.ParseInt(string(text("id")), 10, 64)
-	x.seq, _ = strconv.ParseInt(string(text("seq")), 10, 64)
-	var id pgtype.UUID
-	scan("event_id", &id)
-	x.eventID = uuid.UUID(id.Bytes)
-	x.typ = string(text("event_type"))
-	x.source = string(text("source"))
-	x.subject = string(text("subject"))
-	scan("occurred_at", &x.occurred)
-	scan("created_at", &x.createdAt)
-	scan("payload", &x.payload)
-	x.held = string(text("held")) == "t"
+	i64 := func(name string) int64 { return int64(binary.BigEndian.Uint64(col(name, 8))) }
+	ts := func(name string) time.Time { return pgEpoch.Add(time.Duration(i64(name)) * time.Microsecond) }
+	x := row{id: i64("id"), seq: i64("seq"), typ: string(col("event_type", -1)), source: string(col("source", -1)),
+		subject: string(col("subject", -1)), occurred: ts("occurred_at"), createdAt: ts("created_at"),
+		payload: col("payload", -1), held: col("held", 1)[0] == 1}
+	copy(x.eventID[:], col("event_id", 16))
 	if err != nil {
 		return row{}, err
 	}

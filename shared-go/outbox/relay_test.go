@@ -226,7 +226,9 @@ func idsOf(msgs []jetstream.Msg) map[string]int {
 func relayPublishesCommittedEventsWithCloudEventsHeaders(t *testing.T, src outbox.Source) {
 	t.Parallel()
 	e := setup(t, src)
+	before := time.Now().Add(-time.Second)
 	ids := e.insert(50, "agg-1")
+	after := time.Now().Add(time.Second)
 	start(t, e.relay(outbox.RelayConfig{}, nil))
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.streamMsgs() == 50 && e.outboxRows() == 0 },
 		"50 events published and the outbox emptied")
@@ -240,6 +242,12 @@ func relayPublishesCommittedEventsWithCloudEventsHeaders(t *testing.T, src outbo
 			h.Get(events.HeaderType) != "pitstop.relaytest.Pinged" || h.Get(events.HeaderSubject) != "agg-1" ||
 			h.Get(events.HeaderSource) != "pitstop/relaytest" || h.Get(events.HeaderContentType) != "application/json" {
 			t.Fatalf("message %d: headers %v", i, h)
+		}
+		if at, err := time.Parse(time.RFC3339Nano, h.Get(events.HeaderTime)); err != nil || at.Before(before) || at.After(after) {
+			t.Fatalf("message %d: ce-time %q (%v), want the time the event occurred", i, h.Get(events.HeaderTime), err)
+		}
+		if h.Get(events.HeaderSeq) != fmt.Sprint(i+1) {
+			t.Fatalf("message %d: %s %q, want %d", i, events.HeaderSeq, h.Get(events.HeaderSeq), i+1)
 		}
 		if m.Subject() != "pitstop.relaytest.Pinged" || !strings.Contains(string(m.Data()), fmt.Sprintf(`"n":%d`, i)) {
 			t.Fatalf("message %d: subject %s body %s", i, m.Subject(), m.Data())
