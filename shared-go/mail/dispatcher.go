@@ -161,13 +161,13 @@ func (d *Dispatcher) noteFault(err error, smtp bool) {
 // server or of Postgres are logged and retried; they never end Run. Call Run once per
 // Dispatcher (run several Dispatchers for several workers).
 func (d *Dispatcher) Run(ctx context.Context) error {
-	wake := make(chan struct{}, 1)
-	listening := make(chan struct{})
-	go func() {
-		defer close(listening)
-		d.listen(ctx, wake)
+	lctx, stopListening := context.WithCancel(ctx)
+	wake := postgres.Listen(lctx, d.pool, Channel(d.schema), d.log.With("component", "mail dispatcher"))
+	defer func() {
+		stopListening()
+		for range wake { // until the listener has closed its connection
+		}
 	}()
-	defer func() { <-listening }()
 
 	failStreak := 0 // consecutive failed sends or database errors
 	for {
@@ -416,51 +416,4 @@ func (d *Dispatcher) refreshPending(ctx context.Context) (time.Duration, error) 
 		return d.cfg.PollInterval, nil
 	}
 	return time.Duration(*dueInMicros) * time.Microsecond, nil
-}
-
-// listen forwards notifications of committed mails to wake until ctx ends, on its own
-// connection, reconnecting after failures (polling covers the gaps).
-func (d *Dispatcher) listen(ctx context.Context, wake chan<- struct{}) {
-	signal := func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
-	retry := time.Duration(0)
-	for ctx.Err() == nil {
-		err := d.listenOnce(ctx, signal)
-		if ctx.Err() != nil {
-			return
-		}
-		retry = min(max(2*retry, 100*time.Millisecond), 5*time.Second)
-		d.log.Debug("mail dispatcher: notification connection lost; polling meanwhile", "err", err, "retry_in", retry)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(retry):
-		}
-	}
-}
-
-func (d *Dispatcher) listenOnce(ctx context.Context, signal func()) error {
-	conn, err := pgx.ConnectConfig(ctx, d.pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		_ = conn.Close(cctx)
-	}()
-	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{Channel(d.schema)}.Sanitize()); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	signal() // notifications may have been missed while not listening
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return fmt.Errorf("wait for notification: %w", err)
-		}
-		signal()
-	}
 }

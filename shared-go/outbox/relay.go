@@ -288,16 +288,10 @@ func (r *Relay) electAndLead(ctx context.Context) error {
 		r.setSource(SourcePoll)
 		pctx, cancel := context.WithTimeout(ctx, r.cfg.SlotRetry)
 		defer cancel()
-		if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{Channel(r.cfg.Schema)}.Sanitize()); err != nil {
-			return fmt.Errorf("listen: %w", err)
-		}
 		return r.lead(pctx, conn)
 	}
 	if err := r.dropStaleSlot(ctx, conn, slot); err != nil {
 		return err
-	}
-	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{Channel(r.cfg.Schema)}.Sanitize()); err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	r.log.Info("outbox relay polls the outbox table")
 	return r.lead(ctx, conn)
@@ -330,7 +324,16 @@ func (r *Relay) ensureStream(ctx context.Context) {
 	}
 }
 
+// lead is the polling source: it drains the table, then waits for a writer's
+// notification (postgres.Listen) or the poll interval.
 func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
+	lctx, stopListening := context.WithCancel(ctx)
+	wake := postgres.Listen(lctx, r.pool, Channel(r.cfg.Schema), r.log)
+	defer func() {
+		stopListening()
+		for range wake { // until the listener has closed its connection
+		}
+	}()
 	failures := 0
 	for {
 		// Drain everything that is ready.
@@ -361,17 +364,11 @@ func (r *Relay) lead(ctx context.Context, conn *pgx.Conn) error {
 				break
 			}
 		}
-		wctx, cancel := context.WithTimeout(ctx, r.cfg.PollInterval)
-		_, err := conn.WaitForNotification(wctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if errors.Is(err, context.DeadlineExceeded) || wctx.Err() != nil {
-				continue // polling fallback
-			}
-			return fmt.Errorf("wait for notification: %w", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-time.After(r.cfg.PollInterval): // the polling fallback
 		}
 	}
 }
@@ -404,8 +401,8 @@ type batchResult struct {
 	reason    string
 }
 
-// relayBatch claims, publishes and settles one batch (of held rows only, for the log
-// source's sweep).
+// relayBatch is one round of the polling source: claim, publish (send and await, wave
+// by wave), settle. With heldOnly it claims held rows only (the log source's sweep).
 func (r *Relay) relayBatch(ctx context.Context, conn *pgx.Conn, heldOnly bool) (batchResult, error) {
 	batch, err := r.claim(ctx, conn, heldOnly)
 	if err != nil {
@@ -419,14 +416,16 @@ func (r *Relay) relayBatch(ctx context.Context, conn *pgx.Conn, heldOnly bool) (
 		return batchResult{}, ctx.Err()
 	}
 	res := batchResult{claimed: len(batch), acked: len(acked)}
+	return res, r.settle(ctx, conn, &res, acked, failed)
+}
+
+// settle deletes the acknowledged rows and records the failures counted against their
+// rows (infrastructure faults are noted in res instead).
+func (r *Relay) settle(ctx context.Context, conn *pgx.Conn, res *batchResult, acked []row, failed []failure) error {
 	if err := r.settleAcked(ctx, conn, acked); err != nil {
-		return batchResult{}, err
+		return err
 	}
-	counted := r.countFailures(&res, failed)
-	if err := r.recordFailures(ctx, conn, counted); err != nil {
-		return batchResult{}, err
-	}
-	return res, nil
+	return r.recordFailures(ctx, conn, r.countFailures(res, failed))
 }
 
 // countFailures splits failed into the row's own failures (returned, and counted in the
@@ -539,7 +538,16 @@ func (r *Relay) publish(ctx context.Context, batch []row) (acked []row, failed [
 }
 
 func (r *Relay) publishWave(ctx context.Context, wave []row, maxPayload int64, routing map[string]error) (acked []row, failed []failure) {
-	futs := make([]jetstream.PubAckFuture, len(wave))
+	futs, failed := r.send(ctx, wave, maxPayload, routing)
+	acked, late := r.await(ctx, wave, futs, routing)
+	return acked, append(failed, late...)
+}
+
+// send publishes the wave asynchronously. A row that cannot even be sent (too big for
+// the broker, refused by the BeforePublish hook, no connection) fails at once; the
+// others have a future each (nil for the failed ones).
+func (r *Relay) send(ctx context.Context, wave []row, maxPayload int64, routing map[string]error) (futs []jetstream.PubAckFuture, failed []failure) {
+	futs = make([]jetstream.PubAckFuture, len(wave))
 	for i, x := range wave {
 		msg := x.envelope().Msg()
 		if maxPayload > 0 && int64(len(msg.Data)) > maxPayload {
@@ -560,6 +568,12 @@ func (r *Relay) publishWave(ctx context.Context, wave []row, maxPayload int64, r
 		}
 		futs[i] = fut
 	}
+	return futs, failed
+}
+
+// await collects the wave's PubAcks (or their errors, or a timeout of AckTimeout plus a
+// second), observing each acknowledged row's latency.
+func (r *Relay) await(ctx context.Context, wave []row, futs []jetstream.PubAckFuture, routing map[string]error) (acked []row, failed []failure) {
 	timeout := time.NewTimer(r.cfg.AckTimeout + time.Second)
 	defer timeout.Stop()
 	for i, fut := range futs {
