@@ -27,6 +27,16 @@ type DecodeError struct {
 
 func (e *DecodeError) Error() string { return e.Detail }
 
+// Problem is the problem document answering e (problem.Described): its status and
+// detail, and the offending field when the JSON held a value of the wrong type.
+func (e *DecodeError) Problem() problem.Problem {
+	p := problem.Problem{Status: e.Status, Detail: e.Detail}
+	if e.Field != "" {
+		p.Errors = []problem.FieldError{{Field: e.Field, Detail: e.Detail}}
+	}
+	return p
+}
+
 // DecodeJSON decodes exactly one JSON value from the request body into dst. Wrong media
 // types, malformed JSON, wrong field types, trailing data and oversized bodies become a
 // *DecodeError with the right 4xx status. Unknown fields are ignored.
@@ -80,11 +90,7 @@ func classify(err error) error {
 func WriteDecodeError(w http.ResponseWriter, r *http.Request, err error) {
 	var de *DecodeError
 	if errors.As(err, &de) {
-		p := problem.Problem{Status: de.Status, Detail: de.Detail}
-		if de.Field != "" {
-			p.Errors = []problem.FieldError{{Field: de.Field, Detail: de.Detail}}
-		}
-		problem.Write(w, r, p)
+		problem.Write(w, r, de.Problem())
 		return
 	}
 	problem.Status(w, r, http.StatusBadRequest, "malformed request body")

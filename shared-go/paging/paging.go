@@ -18,8 +18,8 @@ package paging
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 )
@@ -33,10 +33,34 @@ const (
 )
 
 // ErrInvalidLimit is returned for a limit that is not an integer from 1 to MaxLimit.
-var ErrInvalidLimit = fmt.Errorf("limit must be between 1 and %d", MaxLimit)
+var ErrInvalidLimit = &ParamError{Param: "limit",
+	Detail: fmt.Sprintf("must be an integer between 1 and %d", MaxLimit),
+	msg:    fmt.Sprintf("limit must be between 1 and %d", MaxLimit)}
 
 // ErrInvalidCursor is returned for a cursor that the list did not hand out.
-var ErrInvalidCursor = errors.New("cursor is not valid")
+var ErrInvalidCursor = &ParamError{Param: "cursor", Detail: "is not a cursor handed out by this API",
+	msg: "cursor is not valid"}
+
+// ParamError is a paging parameter a client got wrong; ErrInvalidLimit and
+// ErrInvalidCursor are its only values, so compare with errors.Is. It names the
+// query parameter and what is wrong with it, the same words in every list, and
+// yields them as a field error (the FieldErrors behaviour HTTP ports answer as a 400
+// listing the fields).
+type ParamError struct {
+	// Param is the query parameter, "limit" or "cursor".
+	Param string
+	// Detail says what is wrong with it, for clients.
+	Detail string
+	msg    string
+}
+
+// Error implements error.
+func (e *ParamError) Error() string { return e.msg }
+
+// FieldErrors yields the parameter and its detail.
+func (e *ParamError) FieldErrors() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) { yield(e.Param, e.Detail) }
+}
 
 // ParseLimit returns the page size a client asked for: DefaultLimit when s is empty,
 // otherwise s read as a decimal integer by strconv.Atoi (a sign and leading zeros

@@ -4,6 +4,7 @@ package problem
 
 import (
 	"encoding/json"
+	"iter"
 	"net/http"
 	"strings"
 )
@@ -41,6 +42,17 @@ func (v *ValidationError) Error() string {
 		parts = append(parts, f.Field+": "+f.Detail)
 	}
 	return "validation failed: " + strings.Join(parts, "; ")
+}
+
+// FieldErrors yields every field error, in the order they were added (FieldErrorer).
+func (v *ValidationError) FieldErrors() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, f := range v.Fields {
+			if !yield(f.Field, f.Detail) {
+				return
+			}
+		}
+	}
 }
 
 // Add records a field error.
