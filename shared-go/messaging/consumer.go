@@ -22,7 +22,8 @@ import (
 )
 
 // ErrPermanent, wrapped by a handler's error, sends the message straight to the
-// dead-letter table: retrying cannot help (for example an undecodable body).
+// dead-letter table: retrying cannot help (for example an undecodable body). Handlers
+// mark their errors with Permanent.
 var ErrPermanent = errors.New("permanent failure")
 
 // HeaderRequeued marks a copy of a dead-lettered message put back on the stream by an
