@@ -77,6 +77,21 @@ func (w *Writer) Add(ctx context.Context, tx pgx.Tx, evs ...events.Envelope) err
 		return nil
 	}
 	b := &pgx.Batch{}
+	w.Queue(b, evs...)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("outbox add: %w", err)
+	}
+	return nil
+}
+
+// Queue appends what Add does to b, for a caller that sends its own statements and the
+// outbox's in one round trip. b must run in one transaction: inside tx.SendBatch, or as
+// a pool's or connection's SendBatch, which runs a batch without transaction control
+// statements as one implicit transaction.
+func (w *Writer) Queue(b *pgx.Batch, evs ...events.Envelope) {
+	if len(evs) == 0 {
+		return
+	}
 	for _, e := range evs {
 		if e.Subject == "" || e.Seq > 0 {
 			b.Queue(`INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload, seq)
@@ -93,8 +108,4 @@ func (w *Writer) Add(ctx context.Context, tx pgx.Tx, evs ...events.Envelope) err
 	}
 	b.Queue(`SELECT pg_notify($1, '') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots
 		WHERE slot_name = `+slotNameSQL("$2")+` AND active)`, w.channel, w.slotPrefix)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("outbox add: %w", err)
-	}
-	return nil
 }

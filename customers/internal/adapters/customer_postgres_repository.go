@@ -54,13 +54,13 @@ const columns = `customer_id, name, address, postal_code, city, telephone_number
 // a concurrent, not yet committed registration, which the insert waits for) yields an
 // error wrapping domain.ErrCustomerExists, and nothing is stored.
 func (r *CustomerPostgresRepository) Add(ctx context.Context, c domain.Customer, evs ...events.Envelope) error {
-	err := postgres.WithTx(ctx, r.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO customers (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			c.ID(), c.Name(), c.Address(), c.PostalCode(), c.City(), c.TelephoneNumber(), c.EmailAddress()); err != nil {
-			return err
-		}
-		return r.outbox.Add(ctx, tx, evs...)
-	})
+	// One round trip: the insert and the outbox rows in one batch, which Postgres runs
+	// as one implicit transaction (all or nothing).
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO customers (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.ID(), c.Name(), c.Address(), c.PostalCode(), c.City(), c.TelephoneNumber(), c.EmailAddress())
+	r.outbox.Queue(b, evs...)
+	err := r.pool.SendBatch(ctx, b).Close()
 	if postgres.IsUniqueViolation(err) {
 		return fmt.Errorf("add customer %s: %w", c.ID(), domain.ErrCustomerExists)
 	}
