@@ -33,26 +33,26 @@ func TestEndToEndEventsReachJetStream(t *testing.T) {
 	}
 	h := newHarness(t, nc, js)
 
-	if res := h.request(http.MethodGet, "/readyz", nil); res.status != http.StatusOK {
-		t.Errorf("/readyz: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodGet, "/readyz", nil); res.Status != http.StatusOK {
+		t.Errorf("/readyz: %d %s", res.Status, res.Body)
 	}
 
 	in := lisa()
 	in.CustomerID = uuid.NewString()
 	c := h.register(in)
 	// A retry publishes nothing more.
-	if res := h.request(http.MethodPost, "/api/customers", in); res.status != http.StatusOK {
-		t.Fatalf("retry: %d", res.status)
+	if res := h.Do(http.MethodPost, "/api/customers", in); res.Status != http.StatusOK {
+		t.Fatalf("retry: %d", res.Status)
 	}
 	// The registration is committed before the relay starts (a backlog); the update
 	// happens while it runs (woken by NOTIFY or its 50ms poll).
-	rows := h.outboxRows()
+	rows := h.OutboxRows()
 	if len(rows) != 1 {
 		t.Fatalf("outbox has %d rows, want 1", len(rows))
 	}
-	registeredID := rows[0].eventID
+	registeredID := rows[0].EventID
 
-	relay, err := outbox.NewRelay(h.pool, nc, outbox.RelayConfig{Schema: customers.Schema, PollInterval: 50 * time.Millisecond},
+	relay, err := outbox.NewRelay(h.Pool, nc, outbox.RelayConfig{Schema: customers.Schema, PollInterval: 50 * time.Millisecond},
 		testutil.Logger(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +69,8 @@ func TestEndToEndEventsReachJetStream(t *testing.T) {
 
 	upd := lisa()
 	upd.City = "Utrecht"
-	if res := h.request(http.MethodPut, "/api/customers/"+c.CustomerID, upd); res.status != http.StatusOK {
-		t.Fatalf("update: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodPut, "/api/customers/"+c.CustomerID, upd); res.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", res.Status, res.Body)
 	}
 
 	cons, err := js.OrderedConsumer(ctx, messaging.StreamName, jetstream.OrderedConsumerConfig{

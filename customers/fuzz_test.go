@@ -58,7 +58,7 @@ func FuzzRegisterCustomerRequest(f *testing.F) {
 	h := newHarness(f, nil, nil)
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		before := h.storedFor(t)
-		first := post(h.handler, contentType, body)
+		first := post(h.Handler, contentType, body)
 		checkAnswer(t, first)
 		after := h.storedFor(t)
 		switch {
@@ -70,7 +70,7 @@ func FuzzRegisterCustomerRequest(f *testing.F) {
 			t.Fatalf("%d stored %+v -> %+v, want nothing", first.Code, before, after)
 		}
 
-		second := post(h.handler, contentType, body)
+		second := post(h.Handler, contentType, body)
 		checkAnswer(t, second)
 		replayed := first.Code == http.StatusCreated && second.Code == http.StatusOK
 		if second.Code != first.Code && !replayed {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 type listJSON struct {
@@ -21,11 +22,11 @@ func TestGetCustomer(t *testing.T) {
 	c := h.register(lisa())
 
 	var got customerJSON
-	res := h.request(http.MethodGet, "/api/customers/"+c.CustomerID, nil)
-	if res.status != http.StatusOK {
-		t.Fatalf("get: %d %s", res.status, res.body)
+	res := h.Do(http.MethodGet, "/api/customers/"+c.CustomerID, nil)
+	if res.Status != http.StatusOK {
+		t.Fatalf("get: %d %s", res.Status, res.Body)
 	}
-	res.json(t, &got)
+	res.JSON(t, &got)
 	if got != c {
 		t.Errorf("get = %+v, want %+v", got, c)
 	}
@@ -36,7 +37,7 @@ func TestGetCustomer(t *testing.T) {
 		"/api/customers/" + c.CustomerID + "x",
 		"/api/customers/%27%20OR%201=1--",
 	} {
-		p := problemOf(t, h.request(http.MethodGet, path, nil), http.StatusNotFound)
+		p := h.Do(http.MethodGet, path, nil).Problem(t, http.StatusNotFound)
 		if p.Detail != "customer not found" {
 			t.Errorf("GET %s: detail %q", path, p.Detail)
 		}
@@ -48,9 +49,9 @@ func TestListCustomersPaging(t *testing.T) {
 	h := newHarness(t, nil, nil)
 
 	// An empty list is an empty array, not null, and has no next page.
-	res := h.request(http.MethodGet, "/api/customers", nil)
-	if res.status != http.StatusOK || string(res.body) != "{\"items\":[]}\n" {
-		t.Fatalf("empty list: %d %s", res.status, res.body)
+	res := h.Do(http.MethodGet, "/api/customers", nil)
+	if res.Status != http.StatusOK || string(res.Body) != "{\"items\":[]}\n" {
+		t.Fatalf("empty list: %d %s", res.Status, res.Body)
 	}
 
 	const n = 7
@@ -79,12 +80,12 @@ func TestListCustomersPaging(t *testing.T) {
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		res := h.request(http.MethodGet, "/api/customers?"+q.Encode(), nil)
-		if res.status != http.StatusOK {
-			t.Fatalf("page %d: %d %s", page, res.status, res.body)
+		res := h.Do(http.MethodGet, "/api/customers?"+q.Encode(), nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("page %d: %d %s", page, res.Status, res.Body)
 		}
 		var l listJSON
-		res.json(t, &l)
+		res.JSON(t, &l)
 		all = append(all, l.Items...)
 		sizes = append(sizes, len(l.Items))
 		if l.Next == nil {
@@ -105,19 +106,19 @@ func TestListCustomersPaging(t *testing.T) {
 	// The default limit (50) returns all 7; a limit equal to the count has no next page.
 	for _, path := range []string{"/api/customers", "/api/customers?limit=7", "/api/customers?limit=200"} {
 		var l listJSON
-		h.request(http.MethodGet, path, nil).json(t, &l)
+		h.Do(http.MethodGet, path, nil).JSON(t, &l)
 		if len(l.Items) != n || l.Next != nil {
 			t.Errorf("%s: %d items, next %v", path, len(l.Items), l.Next)
 		}
 	}
 	// limit=6 leaves one for a second page.
 	var l listJSON
-	h.request(http.MethodGet, "/api/customers?limit=6", nil).json(t, &l)
+	h.Do(http.MethodGet, "/api/customers?limit=6", nil).JSON(t, &l)
 	if len(l.Items) != 6 || l.Next == nil {
 		t.Fatalf("limit=6: %d items, next %v", len(l.Items), l.Next)
 	}
 	var rest listJSON
-	h.request(http.MethodGet, "/api/customers?limit=6&cursor="+url.QueryEscape(*l.Next), nil).json(t, &rest)
+	h.Do(http.MethodGet, "/api/customers?limit=6&cursor="+url.QueryEscape(*l.Next), nil).JSON(t, &rest)
 	if len(rest.Items) != 1 || rest.Items[0] != registered[6] || rest.Next != nil {
 		t.Errorf("second page %+v", rest)
 	}
@@ -146,8 +147,8 @@ func TestListCustomersBadQuery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			t.Parallel()
-			p := problemOf(t, h.request(http.MethodGet, "/api/customers?"+tt.query, nil), http.StatusBadRequest)
-			wantFields(t, p, tt.field)
+			p := h.Do(http.MethodGet, "/api/customers?"+tt.query, nil).Problem(t, http.StatusBadRequest)
+			servicetest.WantFields(t, p, tt.field)
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 func TestRegisterCustomer(t *testing.T) {
@@ -26,12 +27,12 @@ func TestRegisterCustomer(t *testing.T) {
 		TelephoneNumber: "+31 6 12345678",
 		EmailAddress:    " lisa@example.com ",
 	}
-	res := h.request(http.MethodPost, "/api/customers", in)
-	if res.status != http.StatusCreated {
-		t.Fatalf("status %d: %s", res.status, res.body)
+	res := h.Do(http.MethodPost, "/api/customers", in)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
 	var got customerJSON
-	res.json(t, &got)
+	res.JSON(t, &got)
 	id, err := uuid.Parse(got.CustomerID)
 	if err != nil {
 		t.Fatalf("customerId %q: %v", got.CustomerID, err)
@@ -41,39 +42,39 @@ func TestRegisterCustomer(t *testing.T) {
 	if got != want {
 		t.Errorf("body = %+v, want %+v (trimmed)", got, want)
 	}
-	if loc := res.header.Get("Location"); loc != "/api/customers/"+id.String() {
+	if loc := res.Header.Get("Location"); loc != "/api/customers/"+id.String() {
 		t.Errorf("Location = %q", loc)
 	}
 
 	// The resource is where Location says, with the same representation.
-	res = h.request(http.MethodGet, res.header.Get("Location"), nil)
-	if res.status != http.StatusOK {
-		t.Fatalf("get: %d %s", res.status, res.body)
+	res = h.Do(http.MethodGet, res.Header.Get("Location"), nil)
+	if res.Status != http.StatusOK {
+		t.Fatalf("get: %d %s", res.Status, res.Body)
 	}
 	var fetched customerJSON
-	res.json(t, &fetched)
+	res.JSON(t, &fetched)
 	if fetched != want {
 		t.Errorf("get = %+v, want %+v", fetched, want)
 	}
 
 	// Exactly one CustomerRegistered row in the outbox, with every camelCase field.
-	rows := h.outboxRows()
+	rows := h.OutboxRows()
 	if len(rows) != 1 {
 		t.Fatalf("outbox has %d rows, want 1", len(rows))
 	}
 	row := rows[0]
-	if row.eventType != "pitstop.customers.CustomerRegistered" {
-		t.Errorf("event type = %q", row.eventType)
+	if row.EventType != "pitstop.customers.CustomerRegistered" {
+		t.Errorf("event type = %q", row.EventType)
 	}
-	if row.source != customerevents.Source || row.subject != id.String() {
-		t.Errorf("source %q subject %q", row.source, row.subject)
+	if row.Source != customerevents.Source || row.Subject != id.String() {
+		t.Errorf("source %q subject %q", row.Source, row.Subject)
 	}
-	if _, err := uuid.Parse(row.eventID); err != nil {
-		t.Errorf("event id %q: %v", row.eventID, err)
+	if _, err := uuid.Parse(row.EventID); err != nil {
+		t.Errorf("event id %q: %v", row.EventID, err)
 	}
 	var body map[string]any
-	if err := json.Unmarshal(row.payload, &body); err != nil {
-		t.Fatalf("payload %s: %v", row.payload, err)
+	if err := json.Unmarshal(row.Payload, &body); err != nil {
+		t.Fatalf("payload %s: %v", row.Payload, err)
 	}
 	wantBody := map[string]any{
 		"customerId": id.String(), "name": "Lisa Verbeek", "address": "Kerkstraat 1", "postalCode": "1234 AB",
@@ -98,8 +99,8 @@ func TestRegisterCustomerWithClientID(t *testing.T) {
 	if got.CustomerID != id.String() {
 		t.Errorf("customerId = %q, want %q", got.CustomerID, id)
 	}
-	rows := h.outboxRows()
-	if len(rows) != 1 || rows[0].subject != id.String() {
+	rows := h.OutboxRows()
+	if len(rows) != 1 || rows[0].Subject != id.String() {
 		t.Errorf("outbox rows %+v", rows)
 	}
 }
@@ -109,25 +110,25 @@ func TestRegisterCustomerIdempotentRetry(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	in := lisa()
 	in.CustomerID = uuid.NewString()
-	first := h.request(http.MethodPost, "/api/customers", in)
-	if first.status != http.StatusCreated {
-		t.Fatalf("first: %d %s", first.status, first.body)
+	first := h.Do(http.MethodPost, "/api/customers", in)
+	if first.Status != http.StatusCreated {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
 	}
 
 	// Same id, same body: the existing resource, 200, nothing new stored.
-	again := h.request(http.MethodPost, "/api/customers", in)
-	if again.status != http.StatusOK {
-		t.Fatalf("retry: %d %s", again.status, again.body)
+	again := h.Do(http.MethodPost, "/api/customers", in)
+	if again.Status != http.StatusOK {
+		t.Fatalf("retry: %d %s", again.Status, again.Body)
 	}
-	if string(again.body) != string(first.body) || again.header.Get("Location") != first.header.Get("Location") {
-		t.Errorf("retry answered %s at %q, first %s at %q", again.body, again.header.Get("Location"),
-			first.body, first.header.Get("Location"))
+	if string(again.Body) != string(first.Body) || again.Header.Get("Location") != first.Header.Get("Location") {
+		t.Errorf("retry answered %s at %q, first %s at %q", again.Body, again.Header.Get("Location"),
+			first.Body, first.Header.Get("Location"))
 	}
 	// The same data with different surrounding white space is the same registration.
 	padded := in
 	padded.Name = " " + in.Name + "  "
-	if res := h.request(http.MethodPost, "/api/customers", padded); res.status != http.StatusOK {
-		t.Errorf("padded retry: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodPost, "/api/customers", padded); res.Status != http.StatusOK {
+		t.Errorf("padded retry: %d %s", res.Status, res.Body)
 	}
 	if s := h.stored(); s != (stored{1, 1}) {
 		t.Errorf("after retries stored %+v, want 1 customer and 1 event", s)
@@ -136,7 +137,7 @@ func TestRegisterCustomerIdempotentRetry(t *testing.T) {
 	// Same id, different body: 409 and nothing changes.
 	other := in
 	other.City = "Rotterdam"
-	p := problemOf(t, h.request(http.MethodPost, "/api/customers", other), http.StatusConflict)
+	p := h.Do(http.MethodPost, "/api/customers", other).Problem(t, http.StatusConflict)
 	if !strings.Contains(p.Detail, "different data") {
 		t.Errorf("conflict detail %q", p.Detail)
 	}
@@ -144,7 +145,7 @@ func TestRegisterCustomerIdempotentRetry(t *testing.T) {
 		t.Errorf("after conflict stored %+v, want 1 customer and 1 event", s)
 	}
 	var got customerJSON
-	h.request(http.MethodGet, first.header.Get("Location"), nil).json(t, &got)
+	h.Do(http.MethodGet, first.Header.Get("Location"), nil).JSON(t, &got)
 	if got.City != "Amsterdam" {
 		t.Errorf("conflicting registration changed the customer: %+v", got)
 	}
@@ -166,7 +167,7 @@ func TestRegisterCustomerConcurrentDuplicates(t *testing.T) {
 			wg.Go(func() {
 				data, _ := json.Marshal(b)
 				<-start
-				res, err := h.srv.Client().Post(h.srv.URL+"/api/customers", "application/json", strings.NewReader(string(data)))
+				res, err := h.Server.Client().Post(h.Server.URL+"/api/customers", "application/json", strings.NewReader(string(data)))
 				if err != nil {
 					t.Error(err)
 					return
@@ -268,10 +269,10 @@ func TestRegisterCustomerRejected(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Not parallel: each case checks that the shared database stays empty.
-			res := h.request(http.MethodPost, "/api/customers", tt.body, tt.headers...)
-			p := problemOf(t, res, tt.status)
+			res := h.Do(http.MethodPost, "/api/customers", tt.body, tt.headers...)
+			p := res.Problem(t, tt.status)
 			if tt.fields != nil {
-				wantFields(t, p, tt.fields...)
+				servicetest.WantFields(t, p, tt.fields...)
 			}
 			if s := h.stored(); s != (stored{}) {
 				t.Errorf("rejected request stored %+v", s)

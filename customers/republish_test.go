@@ -18,14 +18,14 @@ import (
 // anyPathPool is a pool on the harness's database whose search_path is not customers
 // (as the operator's command-line tool has).
 func (h *harness) anyPathPool() *pgxpool.Pool {
-	h.t.Helper()
-	cfg := h.pool.Config()
+	h.T.Helper()
+	cfg := h.Pool.Config()
 	cfg.ConnConfig.RuntimeParams["search_path"] = "public"
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
-	h.t.Cleanup(pool.Close)
+	h.T.Cleanup(pool.Close)
 	return pool
 }
 
@@ -40,14 +40,14 @@ func TestRepublishEmitsOneStateTransferPerCustomerContinuingItsSequence(t *testi
 	bramC := h.register(bram)
 	moved := lisaC
 	moved.CustomerID, moved.City = "", "Utrecht"
-	if res := h.request(http.MethodPut, "/api/customers/"+lisaC.CustomerID, moved); res.status != http.StatusOK {
-		t.Fatalf("update: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodPut, "/api/customers/"+lisaC.CustomerID, moved); res.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", res.Status, res.Body)
 	}
 	n, err := customers.Republish(context.Background(), h.anyPathPool())
 	if err != nil || n != 2 {
 		t.Fatalf("Republish = %d, %v", n, err)
 	}
-	rows, err := h.pool.Query(context.Background(), `SELECT subject, seq, payload FROM outbox WHERE event_type = $1 ORDER BY id`,
+	rows, err := h.Pool.Query(context.Background(), `SELECT subject, seq, payload FROM outbox WHERE event_type = $1 ORDER BY id`,
 		customerevents.SubjectCustomerStateTransferred)
 	if err != nil {
 		t.Fatal(err)
@@ -91,17 +91,17 @@ func TestRepublishWritesInBatchesOf500(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil, nil)
 	ctx := context.Background()
-	if _, err := h.pool.Exec(ctx, `INSERT INTO customers (customer_id, name, address, postal_code, city, telephone_number, email_address)
+	if _, err := h.Pool.Exec(ctx, `INSERT INTO customers (customer_id, name, address, postal_code, city, telephone_number, email_address)
 		SELECT gen_random_uuid(), 'Customer ' || i, 'Street ' || i, '1234 AB', 'Delft', '+31 15 1234567', 'c' || i || '@example.com'
 		FROM generate_series(1, 1203) i`); err != nil {
 		t.Fatal(err)
 	}
-	n, err := customers.Republish(ctx, h.pool)
+	n, err := customers.Republish(ctx, h.Pool)
 	if err != nil || n != 1203 {
 		t.Fatalf("Republish = %d, %v", n, err)
 	}
 	var events, subjects, transactions, firstSeq int
-	if err := h.pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT subject), count(DISTINCT xmin::text), min(seq)
+	if err := h.Pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT subject), count(DISTINCT xmin::text), min(seq)
 		FROM outbox WHERE event_type = $1`, customerevents.SubjectCustomerStateTransferred).
 		Scan(&events, &subjects, &transactions, &firstSeq); err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestRepublishThroughTheAdminAPI(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil, nil)
 	h.register(lisa())
-	m, err := customers.New(context.Background(), h.deps)
+	m, err := customers.New(context.Background(), h.Deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestRepublishThroughTheAdminAPI(t *testing.T) {
 		t.Fatal("the customers module is not an app.Republisher")
 	}
 	r := chi.NewRouter()
-	app.MountAdmin(r, h.deps, m)
+	app.MountAdmin(r, h.Deps, m)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	res, err := http.Post(srv.URL+"/admin/republish", "application/json", nil)
@@ -138,7 +138,7 @@ func TestRepublishThroughTheAdminAPI(t *testing.T) {
 		t.Fatalf("POST /admin/republish: %d %v %v", res.StatusCode, body, err)
 	}
 	var n int
-	if err := h.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE event_type = $1`,
+	if err := h.Pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE event_type = $1`,
 		customerevents.SubjectCustomerStateTransferred).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("%d state transfers in the outbox (%v)", n, err)
 	}

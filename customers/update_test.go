@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 func TestUpdateCustomer(t *testing.T) {
@@ -20,34 +21,34 @@ func TestUpdateCustomer(t *testing.T) {
 	changed.Address = " Dorpsstraat 9 "
 	changed.City = "Utrecht"
 	changed.EmailAddress = "lisa@verbeek.example"
-	res := h.request(http.MethodPut, path, changed)
-	if res.status != http.StatusOK {
-		t.Fatalf("update: %d %s", res.status, res.body)
+	res := h.Do(http.MethodPut, path, changed)
+	if res.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", res.Status, res.Body)
 	}
 	want := lisa()
 	want.CustomerID = c.CustomerID
 	want.Address, want.City, want.EmailAddress = "Dorpsstraat 9", "Utrecht", "lisa@verbeek.example"
 	var got customerJSON
-	res.json(t, &got)
+	res.JSON(t, &got)
 	if got != want {
 		t.Errorf("update answered %+v, want %+v", got, want)
 	}
 	var fetched customerJSON
-	h.request(http.MethodGet, path, nil).json(t, &fetched)
+	h.Do(http.MethodGet, path, nil).JSON(t, &fetched)
 	if fetched != want {
 		t.Errorf("after update get = %+v, want %+v", fetched, want)
 	}
 
-	rows := h.outboxRows()
+	rows := h.OutboxRows()
 	if len(rows) != 2 {
 		t.Fatalf("outbox has %d rows, want registered + updated", len(rows))
 	}
 	up := rows[1]
-	if up.eventType != "pitstop.customers.CustomerUpdated" || up.subject != c.CustomerID || up.eventID == rows[0].eventID {
+	if up.EventType != "pitstop.customers.CustomerUpdated" || up.Subject != c.CustomerID || up.EventID == rows[0].EventID {
 		t.Errorf("update event %+v", up)
 	}
 	var body map[string]any
-	if err := json.Unmarshal(up.payload, &body); err != nil {
+	if err := json.Unmarshal(up.Payload, &body); err != nil {
 		t.Fatal(err)
 	}
 	wantBody := map[string]any{
@@ -62,9 +63,9 @@ func TestUpdateCustomer(t *testing.T) {
 	// publishes nothing.
 	same := want
 	same.Name = "  " + same.Name
-	res = h.request(http.MethodPut, path, same)
-	if res.status != http.StatusOK {
-		t.Fatalf("same update: %d %s", res.status, res.body)
+	res = h.Do(http.MethodPut, path, same)
+	if res.Status != http.StatusOK {
+		t.Fatalf("same update: %d %s", res.Status, res.Body)
 	}
 	if s := h.stored(); s != (stored{1, 2}) {
 		t.Errorf("unchanged update stored %+v, want 1 customer and still 2 events", s)
@@ -101,15 +102,15 @@ func TestUpdateCustomerRejected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := problemOf(t, h.request(http.MethodPut, tt.path, tt.body, tt.headers...), tt.status)
+			p := h.Do(http.MethodPut, tt.path, tt.body, tt.headers...).Problem(t, tt.status)
 			if tt.fields != nil {
-				wantFields(t, p, tt.fields...)
+				servicetest.WantFields(t, p, tt.fields...)
 			}
 			if s := h.stored(); s != (stored{1, 1}) {
 				t.Errorf("rejected update stored %+v, want the registration only", s)
 			}
 			var got customerJSON
-			h.request(http.MethodGet, path, nil).json(t, &got)
+			h.Do(http.MethodGet, path, nil).JSON(t, &got)
 			if got != c {
 				t.Errorf("rejected update changed the customer: %+v", got)
 			}
@@ -130,9 +131,9 @@ func TestUpdateCustomerConcurrent(t *testing.T) {
 			u := lisa()
 			u.City = "City " + string(rune('A'+i))
 			data, _ := json.Marshal(u)
-			req, _ := http.NewRequest(http.MethodPut, h.srv.URL+"/api/customers/"+c.CustomerID, strings.NewReader(string(data)))
+			req, _ := http.NewRequest(http.MethodPut, h.Server.URL+"/api/customers/"+c.CustomerID, strings.NewReader(string(data)))
 			req.Header.Set("Content-Type", "application/json")
-			res, err := h.srv.Client().Do(req)
+			res, err := h.Server.Client().Do(req)
 			if err != nil {
 				done <- 0
 				return
@@ -149,13 +150,13 @@ func TestUpdateCustomerConcurrent(t *testing.T) {
 	if s := h.stored(); s != (stored{1, 1 + n}) {
 		t.Errorf("stored %+v, want 1 customer and %d events", s, 1+n)
 	}
-	rows := h.outboxRows()
+	rows := h.OutboxRows()
 	var last customerJSON
-	if err := json.Unmarshal(rows[len(rows)-1].payload, &last); err != nil {
+	if err := json.Unmarshal(rows[len(rows)-1].Payload, &last); err != nil {
 		t.Fatal(err)
 	}
 	var got customerJSON
-	h.request(http.MethodGet, "/api/customers/"+c.CustomerID, nil).json(t, &got)
+	h.Do(http.MethodGet, "/api/customers/"+c.CustomerID, nil).JSON(t, &got)
 	if got != last {
 		t.Errorf("stored %+v, but the last event says %+v", got, last)
 	}
