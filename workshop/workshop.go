@@ -48,11 +48,12 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 	refdata := adapters.NewRefDataPostgresRepository(d.Pool)
 	retry := application.DefaultRetryPolicy
 
-	handlers := ports.NewRefDataEventHandlers(func(tx pgx.Tx) application.RefDataWriter { return adapters.NewRefDataTxWriter(tx) })
+	refdataEvents := ports.NewRefDataEventHandlers()
 	consumer, err := messaging.NewConsumer(d.Pool, d.JS, messaging.ConsumerConfig{
 		Name:           ports.RefDataConsumerName,
 		FilterSubjects: ports.RefDataSubjects,
-	}, handlers.Handle, d.Log, d.Registerer())
+	}, messaging.Bind(func(tx pgx.Tx) application.RefDataWriter { return adapters.NewRefDataTxStore(tx) }, refdataEvents.Handle),
+		d.Log, d.Registerer())
 	if err != nil {
 		return nil, fmt.Errorf("workshop: %w", err)
 	}

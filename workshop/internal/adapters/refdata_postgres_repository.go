@@ -87,14 +87,17 @@ func (r *RefDataPostgresRepository) Vehicle(ctx context.Context, licenseNumber s
 	return v, err
 }
 
-// RefDataTxWriter writes reference data inside one transaction (the consumer's, which
-// also records the event in the inbox).
-type RefDataTxWriter struct {
+// RefDataTxStore writes reference data inside one transaction (the consumer's, which
+// also records the event in the inbox). It implements application.RefDataWriter and
+// must not outlive the transaction.
+type RefDataTxStore struct {
 	tx pgx.Tx
 }
 
-// NewRefDataTxWriter binds a writer to tx.
-func NewRefDataTxWriter(tx pgx.Tx) *RefDataTxWriter { return &RefDataTxWriter{tx: tx} }
+var _ application.RefDataWriter = (*RefDataTxStore)(nil)
+
+// NewRefDataTxStore binds a store to tx.
+func NewRefDataTxStore(tx pgx.Tx) *RefDataTxStore { return &RefDataTxStore{tx: tx} }
 
 // newer is the upsert guard: a sequenced event ($seq > 0) always wins, because the
 // consumer applies an aggregate's events in sequence order; an unsequenced one (written
@@ -104,7 +107,7 @@ const newer = `%[2]s::bigint > 0 OR (EXCLUDED.event_time, EXCLUDED.event_id) > (
 
 // UpsertCustomer inserts or updates the customer unless the stored row is from a newer
 // (or the same) event.
-func (w *RefDataTxWriter) UpsertCustomer(ctx context.Context, c application.Customer, v application.SourceVersion) error {
+func (w *RefDataTxStore) UpsertCustomer(ctx context.Context, c application.Customer, v application.SourceVersion) error {
 	_, err := w.tx.Exec(ctx, `INSERT INTO customers (`+customerColumns+`, event_time, event_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
@@ -121,7 +124,7 @@ func (w *RefDataTxWriter) UpsertCustomer(ctx context.Context, c application.Cust
 
 // UpsertVehicle inserts or updates the vehicle unless the stored row is from a newer
 // (or the same) event.
-func (w *RefDataTxWriter) UpsertVehicle(ctx context.Context, veh application.Vehicle, v application.SourceVersion) error {
+func (w *RefDataTxStore) UpsertVehicle(ctx context.Context, veh application.Vehicle, v application.SourceVersion) error {
 	_, err := w.tx.Exec(ctx, `INSERT INTO vehicles (`+vehicleColumns+`, event_time, event_id)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (license_number) DO UPDATE SET brand = EXCLUDED.brand, type = EXCLUDED.type,

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
 	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
@@ -49,9 +48,9 @@ func FuzzRefDataEvent(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, typ uint8, data []byte) {
 		w := &recordingWriter{}
-		h := NewRefDataEventHandlers(func(pgx.Tx) application.RefDataWriter { return w })
+		h := NewRefDataEventHandlers()
 		ev := events.Envelope{ID: uuid.New(), Type: types[int(typ)%len(types)], Source: "fuzz", Time: time.Now(), Data: data}
-		err := h.Handle(context.Background(), nil, ev)
+		err := h.Handle(context.Background(), w, ev)
 		if err != nil && !errors.Is(err, messaging.ErrPermanent) {
 			t.Fatalf("bad data gave a retryable error: %v", err)
 		}
