@@ -35,7 +35,7 @@ func (pinged) EventType() string      { return "pitstop.relaytest.Pinged" }
 func (p pinged) EventSubject() string { return p.Agg }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	source outbox.Source
 	pool   *pgxpool.Pool
 	nats   *testutil.NATSServer
@@ -81,7 +81,7 @@ func TestRelay(t *testing.T) {
 	}
 }
 
-func setup(t *testing.T, src outbox.Source) *env {
+func setup(t testing.TB, src outbox.Source) *env {
 	t.Helper()
 	ctx := context.Background()
 	dbURL := testutil.Database(t)
