@@ -35,39 +35,39 @@ func TestEndToEndEventsReachJetStream(t *testing.T) {
 	}
 	h := newHarness(t, nc, js)
 
-	if res := h.request(http.MethodGet, "/readyz", nil); res.status != http.StatusOK {
-		t.Errorf("/readyz: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodGet, "/readyz", nil); res.Status != http.StatusOK {
+		t.Errorf("/readyz: %d %s", res.Status, res.Body)
 	}
 
 	in := golf()
 	in.LicenseNumber = "ab-123-c"
 	v := h.register(in)
 	// A retry, a conflicting registration and an invalid one publish nothing.
-	if res := h.request(http.MethodPost, "/api/vehicles", in); res.status != http.StatusOK {
-		t.Fatalf("retry: %d", res.status)
+	if res := h.Do(http.MethodPost, "/api/vehicles", in); res.Status != http.StatusOK {
+		t.Fatalf("retry: %d", res.Status)
 	}
-	if res := h.request(http.MethodPost, "/api/vehicles", vehicleJSON{LicenseNumber: "AB-123-C", Brand: "Fiat", Type: "Panda",
-		OwnerID: ownerLisa}); res.status != http.StatusConflict {
-		t.Fatalf("conflict: %d", res.status)
+	if res := h.Do(http.MethodPost, "/api/vehicles", vehicleJSON{LicenseNumber: "AB-123-C", Brand: "Fiat", Type: "Panda",
+		OwnerID: ownerLisa}); res.Status != http.StatusConflict {
+		t.Fatalf("conflict: %d", res.Status)
 	}
-	if res := h.request(http.MethodPost, "/api/vehicles", `{"licenseNumber":"AB_1_C"}`); res.status != http.StatusBadRequest {
-		t.Fatalf("invalid: %d", res.status)
+	if res := h.Do(http.MethodPost, "/api/vehicles", `{"licenseNumber":"AB_1_C"}`); res.Status != http.StatusBadRequest {
+		t.Fatalf("invalid: %d", res.Status)
 	}
 	upd := vehicleJSON{Brand: "Volkswagen", Type: "Golf", OwnerID: ownerBram}
-	if res := h.request(http.MethodPut, "/api/vehicles/"+v.LicenseNumber, upd); res.status != http.StatusOK {
-		t.Fatalf("update: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodPut, "/api/vehicles/"+v.LicenseNumber, upd); res.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", res.Status, res.Body)
 	}
 	// The relay starts only now, so that the backlog's event ids can be read first
 	// (a running relay may publish and delete a row before the test could look).
 	outboxIDs := map[string]string{} // event type -> event id in the outbox
-	rows := h.outboxRows()
+	rows := h.OutboxRows()
 	for _, r := range rows {
-		outboxIDs[r.eventType] = r.eventID
+		outboxIDs[r.EventType] = r.EventID
 	}
 	if len(rows) != 2 {
 		t.Fatalf("outbox holds %d rows before relaying, want registered + updated", len(rows))
 	}
-	relay, err := outbox.NewRelay(h.pool, nc, outbox.RelayConfig{Schema: vehicles.Schema, PollInterval: 50 * time.Millisecond},
+	relay, err := outbox.NewRelay(h.Pool, nc, outbox.RelayConfig{Schema: vehicles.Schema, PollInterval: 50 * time.Millisecond},
 		testutil.Logger(t), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@ func FuzzVehicleRequests(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, put bool, license string, body []byte) {
 		h := *h // the same service, reporting to this input's t (f must not be used here)
-		h.t = t
+		h.T = t
 		before := h.stored()
 		method, target := http.MethodPost, "/api/vehicles"
 		if put {
@@ -64,7 +64,7 @@ func FuzzVehicleRequests(f *testing.F) {
 		req := httptest.NewRequest(method, target, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
-		h.handler.ServeHTTP(rec, req)
+		h.Handler.ServeHTTP(rec, req)
 		after := h.stored()
 
 		status := rec.Code
@@ -109,7 +109,7 @@ func FuzzVehicleRequests(f *testing.F) {
 		}
 		// The outbox relay is not running here; keep it from growing without bound.
 		if after.outbox > 1000 {
-			if _, err := h.pool.Exec(t.Context(), `DELETE FROM outbox`); err != nil {
+			if _, err := h.Pool.Exec(t.Context(), `DELETE FROM outbox`); err != nil {
 				t.Fatal(err)
 			}
 		}

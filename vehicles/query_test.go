@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 type listJSON struct {
@@ -23,18 +24,18 @@ func TestGetVehicle(t *testing.T) {
 
 	// The lookup is case-insensitive.
 	for _, path := range []string{"/api/vehicles/AB-123-C", "/api/vehicles/ab-123-c", "/api/vehicles/Ab-123-c"} {
-		res := h.request(http.MethodGet, path, nil)
-		if res.status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, res.status, res.body)
+		res := h.Do(http.MethodGet, path, nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, res.Status, res.Body)
 		}
 		var got vehicleJSON
-		res.json(t, &got)
+		res.JSON(t, &got)
 		if got != v {
 			t.Errorf("GET %s = %+v, want %+v", path, got, v)
 		}
 	}
 	var got vehicleJSON
-	h.request(http.MethodGet, "/api/vehicles/1-xyz-99", nil).json(t, &got)
+	h.Do(http.MethodGet, "/api/vehicles/1-xyz-99", nil).JSON(t, &got)
 	if got != other {
 		t.Errorf("second vehicle %+v, want %+v", got, other)
 	}
@@ -47,7 +48,7 @@ func TestGetVehicle(t *testing.T) {
 		"/api/vehicles/%27%20OR%201=1--",
 		"/api/vehicles/AB-123-%E2%84%AA", // Kelvin sign
 	} {
-		p := problemOf(t, h.request(http.MethodGet, path, nil), http.StatusNotFound)
+		p := h.Do(http.MethodGet, path, nil).Problem(t, http.StatusNotFound)
 		if p.Detail != "vehicle not found" {
 			t.Errorf("GET %s: detail %q", path, p.Detail)
 		}
@@ -59,9 +60,9 @@ func TestListVehiclesPaging(t *testing.T) {
 	h := newHarness(t, nil, nil)
 
 	// An empty list is an empty array, not null, and has no next page.
-	res := h.request(http.MethodGet, "/api/vehicles", nil)
-	if res.status != http.StatusOK || string(res.body) != "{\"items\":[]}\n" {
-		t.Fatalf("empty list: %d %s", res.status, res.body)
+	res := h.Do(http.MethodGet, "/api/vehicles", nil)
+	if res.Status != http.StatusOK || string(res.Body) != "{\"items\":[]}\n" {
+		t.Fatalf("empty list: %d %s", res.Status, res.Body)
 	}
 
 	const n = 7
@@ -89,12 +90,12 @@ func TestListVehiclesPaging(t *testing.T) {
 		if cursor != "" {
 			q.Set("cursor", cursor)
 		}
-		res := h.request(http.MethodGet, "/api/vehicles?"+q.Encode(), nil)
-		if res.status != http.StatusOK {
-			t.Fatalf("page %d: %d %s", page, res.status, res.body)
+		res := h.Do(http.MethodGet, "/api/vehicles?"+q.Encode(), nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("page %d: %d %s", page, res.Status, res.Body)
 		}
 		var l listJSON
-		res.json(t, &l)
+		res.JSON(t, &l)
 		all = append(all, l.Items...)
 		sizes = append(sizes, len(l.Items))
 		if l.Next == nil {
@@ -115,19 +116,19 @@ func TestListVehiclesPaging(t *testing.T) {
 	// The default limit (50) returns all 7; a limit equal to the count has no next page.
 	for _, path := range []string{"/api/vehicles", "/api/vehicles?limit=7", "/api/vehicles?limit=200"} {
 		var l listJSON
-		h.request(http.MethodGet, path, nil).json(t, &l)
+		h.Do(http.MethodGet, path, nil).JSON(t, &l)
 		if len(l.Items) != n || l.Next != nil {
 			t.Errorf("%s: %d items, next %v", path, len(l.Items), l.Next)
 		}
 	}
 	// limit=6 leaves one for a second page.
 	var l listJSON
-	h.request(http.MethodGet, "/api/vehicles?limit=6", nil).json(t, &l)
+	h.Do(http.MethodGet, "/api/vehicles?limit=6", nil).JSON(t, &l)
 	if len(l.Items) != 6 || l.Next == nil {
 		t.Fatalf("limit=6: %d items, next %v", len(l.Items), l.Next)
 	}
 	var rest listJSON
-	h.request(http.MethodGet, "/api/vehicles?limit=6&cursor="+url.QueryEscape(*l.Next), nil).json(t, &rest)
+	h.Do(http.MethodGet, "/api/vehicles?limit=6&cursor="+url.QueryEscape(*l.Next), nil).JSON(t, &rest)
 	if len(rest.Items) != 1 || rest.Items[0] != registered[6] || rest.Next != nil {
 		t.Errorf("second page %+v", rest)
 	}
@@ -137,17 +138,17 @@ func TestListVehiclesDefaultLimit(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil, nil)
 	// 51 vehicles: the default page holds 50 and points at the 51st.
-	if _, err := h.pool.Exec(t.Context(), `INSERT INTO vehicles (license_number, brand, type, owner_id)
+	if _, err := h.Pool.Exec(t.Context(), `INSERT INTO vehicles (license_number, brand, type, owner_id)
 		SELECT 'AA-' || i || '-B', 'Brand', 'Type', $1 FROM generate_series(1, 51) AS i`, ownerLisa); err != nil {
 		t.Fatal(err)
 	}
 	var first listJSON
-	h.request(http.MethodGet, "/api/vehicles", nil).json(t, &first)
+	h.Do(http.MethodGet, "/api/vehicles", nil).JSON(t, &first)
 	if len(first.Items) != 50 || first.Next == nil {
 		t.Fatalf("default page: %d items, next %v", len(first.Items), first.Next)
 	}
 	var second listJSON
-	h.request(http.MethodGet, "/api/vehicles?cursor="+url.QueryEscape(*first.Next), nil).json(t, &second)
+	h.Do(http.MethodGet, "/api/vehicles?cursor="+url.QueryEscape(*first.Next), nil).JSON(t, &second)
 	if len(second.Items) != 1 || second.Items[0].LicenseNumber != "AA-51-B" || second.Next != nil {
 		t.Errorf("second page %+v", second)
 	}
@@ -171,12 +172,12 @@ func TestListVehiclesByOwner(t *testing.T) {
 	}
 	page := func(query string) listJSON {
 		t.Helper()
-		res := h.request(http.MethodGet, "/api/vehicles?"+query, nil)
-		if res.status != http.StatusOK {
-			t.Fatalf("%s: %d %s", query, res.status, res.body)
+		res := h.Do(http.MethodGet, "/api/vehicles?"+query, nil)
+		if res.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", query, res.Status, res.Body)
 		}
 		var l listJSON
-		res.json(t, &l)
+		res.JSON(t, &l)
 		return l
 	}
 
@@ -232,8 +233,8 @@ func TestListVehiclesBadQuery(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			t.Parallel()
-			p := problemOf(t, h.request(http.MethodGet, "/api/vehicles?"+tt.query, nil), http.StatusBadRequest)
-			wantFields(t, p, tt.fields...)
+			p := h.Do(http.MethodGet, "/api/vehicles?"+tt.query, nil).Problem(t, http.StatusBadRequest)
+			servicetest.WantFields(t, p, tt.fields...)
 		})
 	}
 }

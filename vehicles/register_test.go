@@ -13,6 +13,7 @@ import (
 
 	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 func TestRegisterVehicle(t *testing.T) {
@@ -20,52 +21,52 @@ func TestRegisterVehicle(t *testing.T) {
 	h := newHarness(t, nil, nil)
 
 	in := vehicleJSON{LicenseNumber: "ab-123-c", Brand: " Volkswagen ", Type: "Golf\t", OwnerID: strings.ToUpper(ownerLisa)}
-	res := h.request(http.MethodPost, "/api/vehicles", in)
-	if res.status != http.StatusCreated {
-		t.Fatalf("status %d: %s", res.status, res.body)
+	res := h.Do(http.MethodPost, "/api/vehicles", in)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("status %d: %s", res.Status, res.Body)
 	}
 	var got vehicleJSON
-	res.json(t, &got)
+	res.JSON(t, &got)
 	want := golf() // upper-cased licence, trimmed text, canonical owner id
 	if got != want {
 		t.Errorf("body = %+v, want %+v", got, want)
 	}
-	if ct := res.header.Get("Content-Type"); ct != "application/json" {
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("content type %q", ct)
 	}
-	if loc := res.header.Get("Location"); loc != "/api/vehicles/AB-123-C" {
+	if loc := res.Header.Get("Location"); loc != "/api/vehicles/AB-123-C" {
 		t.Errorf("Location = %q", loc)
 	}
 
 	// The resource is where Location says, with the same representation.
-	res = h.request(http.MethodGet, res.header.Get("Location"), nil)
-	if res.status != http.StatusOK {
-		t.Fatalf("get: %d %s", res.status, res.body)
+	res = h.Do(http.MethodGet, res.Header.Get("Location"), nil)
+	if res.Status != http.StatusOK {
+		t.Fatalf("get: %d %s", res.Status, res.Body)
 	}
 	var fetched vehicleJSON
-	res.json(t, &fetched)
+	res.JSON(t, &fetched)
 	if fetched != want {
 		t.Errorf("get = %+v, want %+v", fetched, want)
 	}
 
 	// Exactly one VehicleRegistered row in the outbox, with every camelCase field.
-	rows := h.outboxRows()
+	rows := h.OutboxRows()
 	if len(rows) != 1 {
 		t.Fatalf("outbox has %d rows, want 1", len(rows))
 	}
 	row := rows[0]
-	if row.eventType != "pitstop.vehicles.VehicleRegistered" {
-		t.Errorf("event type = %q", row.eventType)
+	if row.EventType != "pitstop.vehicles.VehicleRegistered" {
+		t.Errorf("event type = %q", row.EventType)
 	}
-	if row.source != vehicleevents.Source || row.subject != "AB-123-C" {
-		t.Errorf("source %q subject %q", row.source, row.subject)
+	if row.Source != vehicleevents.Source || row.Subject != "AB-123-C" {
+		t.Errorf("source %q subject %q", row.Source, row.Subject)
 	}
-	if _, err := uuid.Parse(row.eventID); err != nil {
-		t.Errorf("event id %q: %v", row.eventID, err)
+	if _, err := uuid.Parse(row.EventID); err != nil {
+		t.Errorf("event id %q: %v", row.EventID, err)
 	}
 	var body map[string]any
-	if err := json.Unmarshal(row.payload, &body); err != nil {
-		t.Fatalf("payload %s: %v", row.payload, err)
+	if err := json.Unmarshal(row.Payload, &body); err != nil {
+		t.Fatalf("payload %s: %v", row.Payload, err)
 	}
 	wantBody := map[string]any{"licenseNumber": "AB-123-C", "brand": "Volkswagen", "type": "Golf", "ownerId": ownerLisa}
 	if !reflect.DeepEqual(body, wantBody) {
@@ -80,9 +81,9 @@ func TestRegisterVehicleIdempotentRetry(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil, nil)
 	in := golf()
-	first := h.request(http.MethodPost, "/api/vehicles", in)
-	if first.status != http.StatusCreated {
-		t.Fatalf("first: %d %s", first.status, first.body)
+	first := h.Do(http.MethodPost, "/api/vehicles", in)
+	if first.Status != http.StatusCreated {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
 	}
 
 	// Same licence, same body: the existing resource, 200, nothing new stored. The
@@ -93,13 +94,13 @@ func TestRegisterVehicleIdempotentRetry(t *testing.T) {
 		{LicenseNumber: in.LicenseNumber, Brand: "  " + in.Brand, Type: in.Type + " ", OwnerID: strings.ToUpper(in.OwnerID)},
 	}
 	for _, r := range retries {
-		again := h.request(http.MethodPost, "/api/vehicles", r)
-		if again.status != http.StatusOK {
-			t.Fatalf("retry %+v: %d %s", r, again.status, again.body)
+		again := h.Do(http.MethodPost, "/api/vehicles", r)
+		if again.Status != http.StatusOK {
+			t.Fatalf("retry %+v: %d %s", r, again.Status, again.Body)
 		}
-		if string(again.body) != string(first.body) || again.header.Get("Location") != first.header.Get("Location") {
-			t.Errorf("retry answered %s at %q, first %s at %q", again.body, again.header.Get("Location"),
-				first.body, first.header.Get("Location"))
+		if string(again.Body) != string(first.Body) || again.Header.Get("Location") != first.Header.Get("Location") {
+			t.Errorf("retry answered %s at %q, first %s at %q", again.Body, again.Header.Get("Location"),
+				first.Body, first.Header.Get("Location"))
 		}
 	}
 	if s := h.stored(); s != (stored{1, 1}) {
@@ -112,7 +113,7 @@ func TestRegisterVehicleIdempotentRetry(t *testing.T) {
 		{LicenseNumber: "AB-123-C", Brand: "Volkswagen", Type: "Golf", OwnerID: ownerBram},
 		{LicenseNumber: "AB-123-C", Brand: "Volkswagen AG", Type: "Golf", OwnerID: ownerLisa},
 	} {
-		p := problemOf(t, h.request(http.MethodPost, "/api/vehicles", other), http.StatusConflict)
+		p := h.Do(http.MethodPost, "/api/vehicles", other).Problem(t, http.StatusConflict)
 		if !strings.Contains(p.Detail, "different data") {
 			t.Errorf("conflict detail %q", p.Detail)
 		}
@@ -121,7 +122,7 @@ func TestRegisterVehicleIdempotentRetry(t *testing.T) {
 		t.Errorf("after conflicts stored %+v, want 1 vehicle and 1 event", s)
 	}
 	var got vehicleJSON
-	h.request(http.MethodGet, "/api/vehicles/AB-123-C", nil).json(t, &got)
+	h.Do(http.MethodGet, "/api/vehicles/AB-123-C", nil).JSON(t, &got)
 	if got != golf() {
 		t.Errorf("conflicting registration changed the vehicle: %+v", got)
 	}
@@ -143,7 +144,7 @@ func TestRegisterVehicleConcurrentDuplicates(t *testing.T) {
 			wg.Go(func() {
 				data, _ := json.Marshal(b)
 				<-start
-				res, err := openapitest.Client(h.t, "vehicles").Post(h.srv.URL+"/api/vehicles", "application/json", strings.NewReader(string(data)))
+				res, err := openapitest.Client(h.T, "vehicles").Post(h.Server.URL+"/api/vehicles", "application/json", strings.NewReader(string(data)))
 				if err != nil {
 					t.Error(err)
 					return
@@ -250,10 +251,10 @@ func TestRegisterVehicleRejected(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Not parallel: each case checks that the shared database stays empty.
-			res := h.request(http.MethodPost, "/api/vehicles", tt.body, tt.headers...)
-			p := problemOf(t, res, tt.status)
+			res := h.Do(http.MethodPost, "/api/vehicles", tt.body, tt.headers...)
+			p := res.Problem(t, tt.status)
 			if tt.fields != nil {
-				wantFields(t, p, tt.fields...)
+				servicetest.WantFields(t, p, tt.fields...)
 			} else if len(p.Errors) > 0 && tt.status != 400 {
 				t.Errorf("unexpected field errors %+v", p.Errors)
 			}

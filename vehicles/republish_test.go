@@ -15,14 +15,14 @@ import (
 // anyPathPool is a pool on the harness's database whose search_path is not vehicles
 // (as the operator's command-line tool has).
 func (h *harness) anyPathPool() *pgxpool.Pool {
-	h.t.Helper()
-	cfg := h.pool.Config()
+	h.T.Helper()
+	cfg := h.Pool.Config()
 	cfg.ConnConfig.RuntimeParams["search_path"] = "public"
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
-	h.t.Cleanup(pool.Close)
+	h.T.Cleanup(pool.Close)
 	return pool
 }
 
@@ -33,14 +33,14 @@ func TestRepublishEmitsOneStateTransferPerVehicleContinuingItsSequence(t *testin
 	h := newHarness(t, nil, nil)
 	h.register(golf())
 	h.register(vehicleJSON{LicenseNumber: "12-XY-34", Brand: "Fiat", Type: "Panda", OwnerID: ownerBram})
-	if res := h.request(http.MethodPut, "/api/vehicles/AB-123-C", vehicleJSON{Brand: "Volkswagen", Type: "Golf", OwnerID: ownerBram}); res.status != http.StatusOK {
-		t.Fatalf("update: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodPut, "/api/vehicles/AB-123-C", vehicleJSON{Brand: "Volkswagen", Type: "Golf", OwnerID: ownerBram}); res.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", res.Status, res.Body)
 	}
 	n, err := vehicles.Republish(context.Background(), h.anyPathPool())
 	if err != nil || n != 2 {
 		t.Fatalf("Republish = %d, %v", n, err)
 	}
-	rows, err := h.pool.Query(context.Background(), `SELECT subject, seq, payload FROM outbox WHERE event_type = $1 ORDER BY id`,
+	rows, err := h.Pool.Query(context.Background(), `SELECT subject, seq, payload FROM outbox WHERE event_type = $1 ORDER BY id`,
 		vehicleevents.SubjectVehicleStateTransferred)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 func TestUpdateVehicle(t *testing.T) {
@@ -17,32 +18,32 @@ func TestUpdateVehicle(t *testing.T) {
 
 	// The address is case-insensitive, like GET.
 	changed := vehicleJSON{Brand: " Volkswagen ", Type: "Golf Variant", OwnerID: ownerBram}
-	res := h.request(http.MethodPut, "/api/vehicles/ab-123-c", changed)
-	if res.status != http.StatusOK {
-		t.Fatalf("update: %d %s", res.status, res.body)
+	res := h.Do(http.MethodPut, "/api/vehicles/ab-123-c", changed)
+	if res.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", res.Status, res.Body)
 	}
 	want := vehicleJSON{LicenseNumber: v.LicenseNumber, Brand: "Volkswagen", Type: "Golf Variant", OwnerID: ownerBram}
 	var got vehicleJSON
-	res.json(t, &got)
+	res.JSON(t, &got)
 	if got != want {
 		t.Errorf("update answered %+v, want %+v", got, want)
 	}
 	var fetched vehicleJSON
-	h.request(http.MethodGet, "/api/vehicles/AB-123-C", nil).json(t, &fetched)
+	h.Do(http.MethodGet, "/api/vehicles/AB-123-C", nil).JSON(t, &fetched)
 	if fetched != want {
 		t.Errorf("after update get = %+v, want %+v", fetched, want)
 	}
 
-	rows := h.outboxRows()
+	rows := h.OutboxRows()
 	if len(rows) != 2 {
 		t.Fatalf("outbox has %d rows, want registered + updated", len(rows))
 	}
 	up := rows[1]
-	if up.eventType != "pitstop.vehicles.VehicleUpdated" || up.subject != "AB-123-C" || up.eventID == rows[0].eventID {
+	if up.EventType != "pitstop.vehicles.VehicleUpdated" || up.Subject != "AB-123-C" || up.EventID == rows[0].EventID {
 		t.Errorf("update event %+v", up)
 	}
 	var body map[string]any
-	if err := json.Unmarshal(up.payload, &body); err != nil {
+	if err := json.Unmarshal(up.Payload, &body); err != nil {
 		t.Fatal(err)
 	}
 	wantBody := map[string]any{"licenseNumber": "AB-123-C", "brand": "Volkswagen", "type": "Golf Variant", "ownerId": ownerBram}
@@ -53,11 +54,11 @@ func TestUpdateVehicle(t *testing.T) {
 	// The same data again (with the licence number repeated in the body, in another
 	// case, and padded text) changes nothing and publishes nothing.
 	same := vehicleJSON{LicenseNumber: "Ab-123-C", Brand: "Volkswagen  ", Type: "Golf Variant", OwnerID: strings.ToUpper(ownerBram)}
-	res = h.request(http.MethodPut, "/api/vehicles/AB-123-C", same)
-	if res.status != http.StatusOK {
-		t.Fatalf("same update: %d %s", res.status, res.body)
+	res = h.Do(http.MethodPut, "/api/vehicles/AB-123-C", same)
+	if res.Status != http.StatusOK {
+		t.Fatalf("same update: %d %s", res.Status, res.Body)
 	}
-	res.json(t, &got)
+	res.JSON(t, &got)
 	if got != want {
 		t.Errorf("same update answered %+v, want %+v", got, want)
 	}
@@ -107,15 +108,15 @@ func TestUpdateVehicleRejected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := problemOf(t, h.request(http.MethodPut, tt.path, tt.body, tt.headers...), tt.status)
+			p := h.Do(http.MethodPut, tt.path, tt.body, tt.headers...).Problem(t, tt.status)
 			if tt.fields != nil {
-				wantFields(t, p, tt.fields...)
+				servicetest.WantFields(t, p, tt.fields...)
 			}
 			if s := h.stored(); s != (stored{1, 1}) {
 				t.Errorf("rejected update stored %+v, want the registration only", s)
 			}
 			var got vehicleJSON
-			h.request(http.MethodGet, path, nil).json(t, &got)
+			h.Do(http.MethodGet, path, nil).JSON(t, &got)
 			if got != v {
 				t.Errorf("rejected update changed the vehicle: %+v", got)
 			}
@@ -136,9 +137,9 @@ func TestUpdateVehicleConcurrent(t *testing.T) {
 			u := golf()
 			u.Type = "Type " + string(rune('A'+i))
 			data, _ := json.Marshal(u)
-			req, _ := http.NewRequest(http.MethodPut, h.srv.URL+"/api/vehicles/"+v.LicenseNumber, strings.NewReader(string(data)))
+			req, _ := http.NewRequest(http.MethodPut, h.Server.URL+"/api/vehicles/"+v.LicenseNumber, strings.NewReader(string(data)))
 			req.Header.Set("Content-Type", "application/json")
-			res, err := openapitest.Client(h.t, "vehicles").Do(req)
+			res, err := openapitest.Client(h.T, "vehicles").Do(req)
 			if err != nil {
 				done <- 0
 				return
@@ -155,13 +156,13 @@ func TestUpdateVehicleConcurrent(t *testing.T) {
 	if s := h.stored(); s != (stored{1, 1 + n}) {
 		t.Errorf("stored %+v, want 1 vehicle and %d events", s, 1+n)
 	}
-	rows := h.outboxRows()
+	rows := h.OutboxRows()
 	var last vehicleJSON
-	if err := json.Unmarshal(rows[len(rows)-1].payload, &last); err != nil {
+	if err := json.Unmarshal(rows[len(rows)-1].Payload, &last); err != nil {
 		t.Fatal(err)
 	}
 	var got vehicleJSON
-	h.request(http.MethodGet, "/api/vehicles/"+v.LicenseNumber, nil).json(t, &got)
+	h.Do(http.MethodGet, "/api/vehicles/"+v.LicenseNumber, nil).JSON(t, &got)
 	if got != last {
 		t.Errorf("stored %+v, but the last event says %+v", got, last)
 	}
