@@ -57,13 +57,12 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 		return nil, fmt.Errorf("auditlog: %w", err)
 	}
 	a := application.New(adapters.NewEntryPostgresRepository(d.Pool))
-	handlers := ports.NewEventHandlers(a, func(tx pgx.Tx) application.EntryRecorder {
-		return adapters.NewEntryPostgresRecorder(tx)
-	}, d.Log)
+	handlers := ports.NewEventHandlers(a, d.Log)
 	reg := d.Registerer()
 	consumer, err := messaging.NewConsumer(d.Pool, d.JS, messaging.ConsumerConfig{
 		Name: ports.ConsumerName, FilterSubjects: ports.FilterSubjects,
-	}, handlers.Handle, d.Log, reg)
+	}, messaging.Bind(func(tx pgx.Tx) application.EntryRecorder { return adapters.NewEntryTxStore(tx) }, handlers.Handle),
+		d.Log, reg)
 	if err != nil {
 		return nil, fmt.Errorf("auditlog: %w", err)
 	}

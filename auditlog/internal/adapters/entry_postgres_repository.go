@@ -36,17 +36,17 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	return postgres.Migrate(ctx, pool, schema, "auditlog", sub)
 }
 
-// EntryPostgresRecorder writes entries in one transaction (the consumer's). It is
-// bound to that transaction and must not outlive it.
-type EntryPostgresRecorder struct {
+// EntryTxStore writes entries in one transaction (the consumer's). It implements
+// application.EntryRecorder, is bound to that transaction and must not outlive it.
+type EntryTxStore struct {
 	tx pgx.Tx
 }
 
-var _ application.EntryRecorder = EntryPostgresRecorder{}
+var _ application.EntryRecorder = (*EntryTxStore)(nil)
 
-// NewEntryPostgresRecorder returns a recorder writing in tx, whose search_path must be
-// the auditlog schema (as pools from postgres.Connect are).
-func NewEntryPostgresRecorder(tx pgx.Tx) EntryPostgresRecorder { return EntryPostgresRecorder{tx: tx} }
+// NewEntryTxStore returns a store writing in tx, whose search_path must be the auditlog
+// schema (as pools from postgres.Connect are).
+func NewEntryTxStore(tx pgx.Tx) *EntryTxStore { return &EntryTxStore{tx: tx} }
 
 // Record inserts e unless its event id is stored already, and reports whether it did.
 //
@@ -57,7 +57,7 @@ func NewEntryPostgresRecorder(tx pgx.Tx) EntryPostgresRecorder { return EntryPos
 //
 // Data Postgres refuses (for example a body holding \u0000, which jsonb cannot store)
 // yields an error wrapping domain.ErrInvalidEntry; the transaction is then aborted.
-func (r EntryPostgresRecorder) Record(ctx context.Context, e domain.Entry) (bool, error) {
+func (r *EntryTxStore) Record(ctx context.Context, e domain.Entry) (bool, error) {
 	if _, err := r.tx.Exec(ctx, `LOCK TABLE audit_entries IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 		return false, fmt.Errorf("lock audit_entries: %w", err)
 	}

@@ -44,7 +44,7 @@ func newEntry(t *testing.T, data string) domain.Entry {
 
 func record(ctx context.Context, pool *pgxpool.Pool, e domain.Entry) (created bool, err error) {
 	err = postgres.WithTx(ctx, pool, func(tx pgx.Tx) error {
-		created, err = adapters.NewEntryPostgresRecorder(tx).Record(ctx, e)
+		created, err = adapters.NewEntryTxStore(tx).Record(ctx, e)
 		return err
 	})
 	return created, err
@@ -108,7 +108,7 @@ func TestEntriesBecomeVisibleInSeqOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx1.Rollback(ctx) }()
-	if _, err := adapters.NewEntryPostgresRecorder(tx1).Record(ctx, first); err != nil {
+	if _, err := adapters.NewEntryTxStore(tx1).Record(ctx, first); err != nil {
 		t.Fatal(err)
 	}
 

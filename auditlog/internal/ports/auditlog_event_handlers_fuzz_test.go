@@ -71,9 +71,8 @@ func FuzzRecordEvent(f *testing.F) {
 	}
 	repo := adapters.NewEntryPostgresRepository(pool)
 	app := application.New(repo)
-	h := ports.NewEventHandlers(app, func(tx pgx.Tx) application.EntryRecorder {
-		return adapters.NewEntryPostgresRecorder(tx)
-	}, nil)
+	h := messaging.Bind(func(tx pgx.Tx) application.EntryRecorder { return adapters.NewEntryTxStore(tx) },
+		ports.NewEventHandlers(app, nil).Handle)
 
 	f.Fuzz(func(t *testing.T, ceID, ceType, subject, source, ceTime string, body []byte) {
 		hdr := nats.Header{}
@@ -92,7 +91,7 @@ func FuzzRecordEvent(f *testing.F) {
 		if err != nil {
 			return // The consumer dead-letters it before the handler sees it.
 		}
-		err = postgres.WithTx(ctx, pool, func(tx pgx.Tx) error { return h.Handle(ctx, tx, ev) })
+		err = postgres.WithTx(ctx, pool, func(tx pgx.Tx) error { return h(ctx, tx, ev) })
 		if err != nil {
 			if !errors.Is(err, messaging.ErrPermanent) {
 				t.Fatalf("transient failure for a bad event: %v", err)
