@@ -3,6 +3,7 @@ package workshop_test
 import (
 	"context"
 	"fmt"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -20,7 +21,7 @@ import (
 func TestConcurrentPlanningIntoOneDay(t *testing.T) {
 	t.Parallel()
 	e, replicas := setup(t, options{replicas: 1})
-	servers := []string{e.srv.URL, replicas[0].URL}
+	servers := []*servicetest.Service{e.Service, replicas[0]}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 42))
@@ -42,10 +43,14 @@ func TestConcurrentPlanningIntoOneDay(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			r := do(t, servers[i%2], "POST", "/api/workshopplanning/"+day+"/jobs", bodies[i])
-			statuses[i] = r.status
-			if r.status != http.StatusCreated {
-				details[i] = string(r.body)
+			r, err := servers[i%2].Try("POST", "/api/workshopplanning/"+day+"/jobs", bodies[i])
+			if err != nil {
+				t.Errorf("job %d: %v", i, err)
+				return
+			}
+			statuses[i] = r.Status
+			if r.Status != http.StatusCreated {
+				details[i] = string(r.Body)
 			}
 		})
 	}
@@ -75,7 +80,7 @@ func TestConcurrentPlanningIntoOneDay(t *testing.T) {
 	}
 
 	// Every accepted job is in the event stream exactly once; nothing else is.
-	rows, err := e.pool.Query(context.Background(),
+	rows, err := e.Pool.Query(context.Background(),
 		`SELECT data->>'jobId', count(*) FROM events WHERE event_type = 'pitstop.workshop.MaintenanceJobPlanned'
 		 GROUP BY 1 ORDER BY 1`)
 	if err != nil {
@@ -99,21 +104,21 @@ func TestConcurrentPlanningIntoOneDay(t *testing.T) {
 		t.Fatalf("stream holds %v, accepted %v", inStream, accepted)
 	}
 	// One creation, versions 1..N without gaps, every event in the outbox.
-	if c := e.count(`SELECT count(*) FROM events WHERE event_type = 'pitstop.workshop.WorkshopPlanningCreated'`); c != 1 {
+	if c := e.QueryInt(`SELECT count(*) FROM events WHERE event_type = 'pitstop.workshop.WorkshopPlanningCreated'`); c != 1 {
 		t.Fatalf("planning created %d times", c)
 	}
-	total := e.count(`SELECT count(*) FROM events WHERE stream_id = $1`, day)
-	if mx := e.count(`SELECT max(version) FROM events WHERE stream_id = $1`, day); mx != total || total != len(accepted)+1 {
+	total := e.QueryInt(`SELECT count(*) FROM events WHERE stream_id = $1`, day)
+	if mx := e.QueryInt(`SELECT max(version) FROM events WHERE stream_id = $1`, day); mx != total || total != len(accepted)+1 {
 		t.Fatalf("versions: max %d, count %d, accepted %d", mx, total, len(accepted))
 	}
-	if c := e.count(`SELECT count(*) FROM events JOIN outbox USING (event_id)`); c != total {
+	if c := e.QueryInt(`SELECT count(*) FROM events JOIN outbox USING (event_id)`); c != total {
 		t.Fatalf("%d of %d events in the outbox", c, total)
 	}
 
 	// The final state, as served, obeys the 3-concurrent rule.
 	var p planningJSON
-	r := e.do("GET", "/api/workshopplanning/"+day, nil)
-	r.json(t, &p)
+	r := e.Do("GET", "/api/workshopplanning/"+day, nil)
+	r.JSON(t, &p)
 	if len(p.Jobs) != len(accepted) {
 		t.Fatalf("planning has %d jobs, accepted %d", len(p.Jobs), len(accepted))
 	}

@@ -24,7 +24,7 @@ func TestPlanningEventsReachJetStreamWithTheStoredIDs(t *testing.T) {
 	t.Parallel()
 	e, _ := setup(t, options{nats: true})
 	ctx, cancel := context.WithCancel(context.Background())
-	relay, err := outbox.NewRelay(e.pool, e.nc, outbox.RelayConfig{Schema: workshop.Schema, PollInterval: 50 * time.Millisecond},
+	relay, err := outbox.NewRelay(e.Pool, e.NC, outbox.RelayConfig{Schema: workshop.Schema, PollInterval: 50 * time.Millisecond},
 		testutil.Logger(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -33,14 +33,14 @@ func TestPlanningEventsReachJetStreamWithTheStoredIDs(t *testing.T) {
 	wg.Go(func() { _ = relay.Run(ctx) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
-	if r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("job-1", "AB-123-C", "08:00", "10:00")); r.status != http.StatusCreated {
-		t.Fatalf("plan: %d %s", r.status, r.body)
+	if r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("job-1", "AB-123-C", "08:00", "10:00")); r.Status != http.StatusCreated {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
 	}
-	if r := e.do("PUT", "/api/workshopplanning/"+day+"/jobs/job-1/finish", map[string]string{
-		"actualStartTime": day + "T08:00:00+02:00", "actualEndTime": day + "T09:00:00+02:00"}); r.status != http.StatusOK {
-		t.Fatalf("finish: %d %s", r.status, r.body)
+	if r := e.Do("PUT", "/api/workshopplanning/"+day+"/jobs/job-1/finish", map[string]string{
+		"actualStartTime": day + "T08:00:00+02:00", "actualEndTime": day + "T09:00:00+02:00"}); r.Status != http.StatusOK {
+		t.Fatalf("finish: %d %s", r.Status, r.Body)
 	}
-	rows, err := e.pool.Query(ctx, `SELECT event_id::text, event_type FROM events ORDER BY version`)
+	rows, err := e.Pool.Query(ctx, `SELECT event_id::text, event_type FROM events ORDER BY version`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestPlanningEventsReachJetStreamWithTheStoredIDs(t *testing.T) {
 	}
 	rows.Close()
 
-	cons, err := e.js.OrderedConsumer(ctx, messaging.StreamName, jetstream.OrderedConsumerConfig{
+	cons, err := e.JS.OrderedConsumer(ctx, messaging.StreamName, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{workshopevents.SubjectAll}})
 	if err != nil {
 		t.Fatal(err)

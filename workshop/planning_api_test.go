@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 const day = "2024-05-01"
@@ -62,18 +63,18 @@ func TestPlanGetAndFinishJob(t *testing.T) {
 	t.Parallel()
 	e, _ := setup(t, options{})
 
-	if r := e.do("GET", "/api/workshopplanning/"+day, nil); r.status != http.StatusNotFound {
-		t.Fatalf("planning before first job: %d %s", r.status, r.body)
+	if r := e.Do("GET", "/api/workshopplanning/"+day, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("planning before first job: %d %s", r.Status, r.Body)
 	}
-	r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("job-1", "ab-123-c", "08:00", "10:00"))
-	if r.status != http.StatusCreated {
-		t.Fatalf("plan: %d %s", r.status, r.body)
+	r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("job-1", "ab-123-c", "08:00", "10:00"))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
 	}
-	if loc := r.header.Get("Location"); loc != "/api/workshopplanning/"+day+"/jobs/job-1" {
+	if loc := r.Header.Get("Location"); loc != "/api/workshopplanning/"+day+"/jobs/job-1" {
 		t.Fatalf("Location %q", loc)
 	}
 	var p planningJSON
-	r.json(t, &p)
+	r.JSON(t, &p)
 	if p.PlanningDate != day || len(p.Jobs) != 1 {
 		t.Fatalf("planning %+v", p)
 	}
@@ -88,48 +89,48 @@ func TestPlanGetAndFinishJob(t *testing.T) {
 	}
 
 	// Without a jobId one is generated and returned in Location.
-	r = e.do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("", "AB-123-D", "08:00", "10:00"))
-	if r.status != http.StatusCreated || !strings.HasPrefix(r.header.Get("Location"), "/api/workshopplanning/"+day+"/jobs/") {
-		t.Fatalf("plan without id: %d %s", r.status, r.body)
+	r = e.Do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("", "AB-123-D", "08:00", "10:00"))
+	if r.Status != http.StatusCreated || !strings.HasPrefix(r.Header.Get("Location"), "/api/workshopplanning/"+day+"/jobs/") {
+		t.Fatalf("plan without id: %d %s", r.Status, r.Body)
 	}
-	generated := strings.TrimPrefix(r.header.Get("Location"), "/api/workshopplanning/"+day+"/jobs/")
-	if r := e.do("GET", "/api/workshopplanning/"+day+"/jobs/"+generated, nil); r.status != http.StatusOK {
-		t.Fatalf("get generated job: %d %s", r.status, r.body)
-	}
-
-	r = e.do("GET", "/api/workshopplanning/"+day, nil)
-	r.json(t, &p)
-	if r.status != http.StatusOK || len(p.Jobs) != 2 {
-		t.Fatalf("get planning: %d %s", r.status, r.body)
+	generated := strings.TrimPrefix(r.Header.Get("Location"), "/api/workshopplanning/"+day+"/jobs/")
+	if r := e.Do("GET", "/api/workshopplanning/"+day+"/jobs/"+generated, nil); r.Status != http.StatusOK {
+		t.Fatalf("get generated job: %d %s", r.Status, r.Body)
 	}
 
-	r = e.do("PUT", "/api/workshopplanning/"+day+"/jobs/job-1/finish", map[string]string{
+	r = e.Do("GET", "/api/workshopplanning/"+day, nil)
+	r.JSON(t, &p)
+	if r.Status != http.StatusOK || len(p.Jobs) != 2 {
+		t.Fatalf("get planning: %d %s", r.Status, r.Body)
+	}
+
+	r = e.Do("PUT", "/api/workshopplanning/"+day+"/jobs/job-1/finish", map[string]string{
 		"actualStartTime": day + "T08:05:00+02:00", "actualEndTime": day + "T10:30:00+02:00", "notes": "Pads and discs"})
-	if r.status != http.StatusOK {
-		t.Fatalf("finish: %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("finish: %d %s", r.Status, r.Body)
 	}
-	r.json(t, &j)
+	r.JSON(t, &j)
 	if j.Status != "Completed" || j.ActualStartTime == nil || *j.ActualStartTime != day+"T08:05:00+02:00" ||
 		*j.ActualEndTime != day+"T10:30:00+02:00" || *j.Notes != "Pads and discs" {
 		t.Fatalf("finished job %+v", j)
 	}
-	r = e.do("GET", "/api/workshopplanning/"+day+"/jobs/job-1", nil)
-	r.json(t, &j)
-	if r.status != http.StatusOK || j.Status != "Completed" {
-		t.Fatalf("get finished job: %d %s", r.status, r.body)
+	r = e.Do("GET", "/api/workshopplanning/"+day+"/jobs/job-1", nil)
+	r.JSON(t, &j)
+	if r.Status != http.StatusOK || j.Status != "Completed" {
+		t.Fatalf("get finished job: %d %s", r.Status, r.Body)
 	}
 
 	before := e.stored()
-	r = e.do("PUT", "/api/workshopplanning/"+day+"/jobs/job-1/finish", map[string]string{
+	r = e.Do("PUT", "/api/workshopplanning/"+day+"/jobs/job-1/finish", map[string]string{
 		"actualStartTime": day + "T08:05:00+02:00", "actualEndTime": day + "T10:30:00+02:00"})
-	if r.status != http.StatusConflict || r.problem(t).Detail != "An already finished job can not be finished." {
-		t.Fatalf("finish twice: %d %s", r.status, r.body)
+	if r.Status != http.StatusConflict || r.Problem(t, http.StatusConflict).Detail != "An already finished job can not be finished." {
+		t.Fatalf("finish twice: %d %s", r.Status, r.Body)
 	}
 	if got := e.stored(); got != before {
 		t.Fatalf("finish twice stored something: %v -> %v", before, got)
 	}
 	// Event store and outbox agree on every event id.
-	if n := e.count(`SELECT count(*) FROM events e JOIN outbox o USING (event_id)`); n != before[0] {
+	if n := e.QueryInt(`SELECT count(*) FROM events e JOIN outbox o USING (event_id)`); n != before[0] {
 		t.Fatalf("%d of %d events have an outbox row with the same id", n, before[0])
 	}
 }
@@ -138,23 +139,23 @@ func TestPlanJobIsIdempotentByJobID(t *testing.T) {
 	t.Parallel()
 	e, _ := setup(t, options{})
 	body := jobAt("job-1", "AB-123-C", "08:00", "10:00")
-	if r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", body); r.status != http.StatusCreated {
-		t.Fatalf("plan: %d %s", r.status, r.body)
+	if r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", body); r.Status != http.StatusCreated {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
 	}
 	before := e.stored()
-	r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", body)
+	r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", body)
 	var p planningJSON
-	r.json(t, &p)
-	if r.status != http.StatusOK || len(p.Jobs) != 1 || p.Jobs[0].JobID != "job-1" {
-		t.Fatalf("same job again: %d %s", r.status, r.body)
+	r.JSON(t, &p)
+	if r.Status != http.StatusOK || len(p.Jobs) != 1 || p.Jobs[0].JobID != "job-1" {
+		t.Fatalf("same job again: %d %s", r.Status, r.Body)
 	}
 	if got := e.stored(); got != before {
 		t.Fatalf("same job again stored something: %v -> %v", before, got)
 	}
 	other := jobAt("job-1", "AB-123-C", "11:00", "12:00")
-	if r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", other); r.status != http.StatusConflict ||
-		!strings.Contains(r.problem(t).Detail, "job-1") {
-		t.Fatalf("other job with same id: %d %s", r.status, r.body)
+	if r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", other); r.Status != http.StatusConflict ||
+		!strings.Contains(r.Problem(t, http.StatusConflict).Detail, "job-1") {
+		t.Fatalf("other job with same id: %d %s", r.Status, r.Body)
 	}
 	if got := e.stored(); got != before {
 		t.Fatalf("conflicting id stored something: %v -> %v", before, got)
@@ -165,8 +166,8 @@ func TestPlanningRuleViolationsAre409AndStoreNothing(t *testing.T) {
 	t.Parallel()
 	e, _ := setup(t, options{})
 	for i, plate := range []string{"1-A-1", "1-A-2", "1-A-3"} {
-		if r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt(fmt.Sprint("j", i), plate, "08:00", "10:00")); r.status != http.StatusCreated {
-			t.Fatalf("plan %d: %d %s", i, r.status, r.body)
+		if r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt(fmt.Sprint("j", i), plate, "08:00", "10:00")); r.Status != http.StatusCreated {
+			t.Fatalf("plan %d: %d %s", i, r.Status, r.Body)
 		}
 	}
 	spanning := jobAt("span", "9-Z-9", "22:00", "23:00")
@@ -183,25 +184,25 @@ func TestPlanningRuleViolationsAre409AndStoreNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		before := e.stored()
-		r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", tt.body)
-		if r.status != http.StatusConflict || r.problem(t).Detail != tt.detail {
-			t.Fatalf("%s: %d %s", tt.name, r.status, r.body)
+		r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", tt.body)
+		if r.Status != http.StatusConflict || r.Problem(t, http.StatusConflict).Detail != tt.detail {
+			t.Fatalf("%s: %d %s", tt.name, r.Status, r.Body)
 		}
 		if got := e.stored(); got != before {
 			t.Fatalf("%s stored something: %v -> %v", tt.name, before, got)
 		}
 	}
 	// Touching the three running jobs is fine.
-	if r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("j6", "1-A-4", "10:00", "11:00")); r.status != http.StatusCreated {
-		t.Fatalf("touching job: %d %s", r.status, r.body)
+	if r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("j6", "1-A-4", "10:00", "11:00")); r.Status != http.StatusCreated {
+		t.Fatalf("touching job: %d %s", r.Status, r.Body)
 	}
 }
 
 func TestPlanningBadInputIs4xxAndStoresNothing(t *testing.T) {
 	t.Parallel()
 	e, _ := setup(t, options{})
-	if r := e.do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("job-1", "AB-123-C", "08:00", "10:00")); r.status != http.StatusCreated {
-		t.Fatalf("plan: %d %s", r.status, r.body)
+	if r := e.Do("POST", "/api/workshopplanning/"+day+"/jobs", jobAt("job-1", "AB-123-C", "08:00", "10:00")); r.Status != http.StatusCreated {
+		t.Fatalf("plan: %d %s", r.Status, r.Body)
 	}
 	jobs := "/api/workshopplanning/" + day + "/jobs"
 	finish := jobs + "/job-1/finish"
@@ -266,16 +267,16 @@ func TestPlanningBadInputIs4xxAndStoresNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := e.stored()
-			r := do(t, e.srv.URL, tt.method, tt.path, tt.body)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			r := e.For(t).Do(tt.method, tt.path, tt.body)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tt.status, r.Body)
 			}
-			p := r.problem(t)
+			p := r.Problem(t, tt.status)
 			if p.Status != tt.status {
 				t.Fatalf("problem status %d", p.Status)
 			}
 			if tt.fields != nil {
-				got := r.fields(t)
+				got := servicetest.Fields(p)
 				slices.Sort(got)
 				if !slices.Equal(got, tt.fields) {
 					t.Fatalf("fields %v, want %v", got, tt.fields)
@@ -288,8 +289,8 @@ func TestPlanningBadInputIs4xxAndStoresNothing(t *testing.T) {
 	}
 	// The job is untouched by the rejected finishes.
 	var j jobJSON
-	r := e.do("GET", jobs+"/job-1", nil)
-	r.json(t, &j)
+	r := e.Do("GET", jobs+"/job-1", nil)
+	r.JSON(t, &j)
 	if j.Status != "Planned" {
 		t.Fatalf("job after rejected finishes: %+v", j)
 	}
@@ -298,7 +299,7 @@ func TestPlanningBadInputIs4xxAndStoresNothing(t *testing.T) {
 func TestUnsupportedMediaType(t *testing.T) {
 	t.Parallel()
 	e, _ := setup(t, options{})
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/workshopplanning/"+day+"/jobs", strings.NewReader(`{}`))
+	req, _ := http.NewRequest("POST", e.Server.URL+"/api/workshopplanning/"+day+"/jobs", strings.NewReader(`{}`))
 	req.Header.Set("Content-Type", "text/plain")
 	res, err := openapitest.Client(t, "workshop").Do(req)
 	if err != nil {

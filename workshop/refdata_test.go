@@ -14,27 +14,8 @@ import (
 	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/testutil"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
-
-func (e *env) publish(env events.Envelope, msgID string) {
-	e.t.Helper()
-	m := env.Msg()
-	if msgID != "" {
-		m.Header.Set(events.HeaderMsgID, msgID)
-	}
-	if _, err := e.js.PublishMsg(context.Background(), m); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
-func newEnv(t *testing.T, source string, p events.Payload, at time.Time) events.Envelope {
-	t.Helper()
-	env, err := events.New(source, p, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env
-}
 
 func customer(id, name string) customerevents.Customer {
 	return customerevents.Customer{CustomerID: id, Name: name, Address: "Main Street 1", PostalCode: "1234 AB",
@@ -43,32 +24,16 @@ func customer(id, name string) customerevents.Customer {
 
 // processed is the number of events the refdata consumer committed.
 func (e *env) processed() int {
-	return e.count(`SELECT count(*) FROM inbox WHERE consumer = 'workshop-refdata'`)
+	return e.Count("inbox", "consumer = 'workshop-refdata'")
 }
 
 func (e *env) waitProcessed(n int) {
-	e.t.Helper()
-	testutil.Eventually(e.t, 10*time.Second, func() bool { return e.processed() >= n }, "refdata consumer to process %d events", n)
+	e.T.Helper()
+	testutil.Eventually(e.T, 10*time.Second, func() bool { return e.processed() >= n }, "refdata consumer to process %d events", n)
 }
 
 func (e *env) duplicates() float64 {
-	mfs, err := e.reg.Gather()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "pitstop_consumer_duplicates_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "consumer" && l.GetValue() == "workshop-refdata" {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return e.Metric("pitstop_consumer_duplicates_total", "consumer", "workshop-refdata")
 }
 
 type customerJSON struct {
@@ -89,13 +54,13 @@ type vehicleJSON struct {
 }
 
 func (e *env) customer(id string) (customerJSON, int) {
-	e.t.Helper()
+	e.T.Helper()
 	var c customerJSON
-	r := e.do("GET", "/api/refdata/customers/"+id, nil)
-	if r.status == http.StatusOK {
-		r.json(e.t, &c)
+	r := e.Do("GET", "/api/refdata/customers/"+id, nil)
+	if r.Status == http.StatusOK {
+		r.JSON(e.T, &c)
 	}
-	return c, r.status
+	return c, r.Status
 }
 
 func TestRefDataFollowsCustomerAndVehicleEvents(t *testing.T) {
@@ -106,9 +71,9 @@ func TestRefDataFollowsCustomerAndVehicleEvents(t *testing.T) {
 	if _, status := e.customer("c-1"); status != http.StatusNotFound {
 		t.Fatalf("unknown customer: %d", status)
 	}
-	registered := newEnv(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-1", "Jane Doe")}, t0)
-	e.publish(registered, "")
-	e.publish(newEnv(t, vehicleevents.Source, vehicleevents.VehicleRegistered{Vehicle: vehicleevents.Vehicle{
+	registered := servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-1", "Jane Doe")}, t0)
+	e.Publish(registered, "")
+	e.Publish(servicetest.Event(t, vehicleevents.Source, vehicleevents.VehicleRegistered{Vehicle: vehicleevents.Vehicle{
 		LicenseNumber: "ab-12-cd", Brand: "Volvo", Type: "V70", OwnerID: "c-1"}}, t0), "")
 	testutil.Eventually(t, 10*time.Second, func() bool { _, s := e.customer("c-1"); return s == http.StatusOK },
 		"customer c-1 in the read model")
@@ -119,10 +84,10 @@ func TestRefDataFollowsCustomerAndVehicleEvents(t *testing.T) {
 	}
 	e.waitProcessed(2)
 	var v vehicleJSON
-	r := e.do("GET", "/api/refdata/vehicles/Ab-12-cD", nil)
-	r.json(t, &v)
-	if r.status != http.StatusOK || v != (vehicleJSON{LicenseNumber: "AB-12-CD", Brand: "Volvo", Type: "V70", OwnerID: "c-1"}) {
-		t.Fatalf("vehicle: %d %s", r.status, r.body)
+	r := e.Do("GET", "/api/refdata/vehicles/Ab-12-cD", nil)
+	r.JSON(t, &v)
+	if r.Status != http.StatusOK || v != (vehicleJSON{LicenseNumber: "AB-12-CD", Brand: "Volvo", Type: "V70", OwnerID: "c-1"}) {
+		t.Fatalf("vehicle: %d %s", r.Status, r.Body)
 	}
 
 	// A duplicate: the same event id under a different Nats-Msg-Id (so JetStream's
@@ -130,7 +95,7 @@ func TestRefDataFollowsCustomerAndVehicleEvents(t *testing.T) {
 	dup := registered
 	dup.Data = []byte(`{"customerId":"c-1","name":"Changed By Duplicate"}`)
 	dup.Time = t0.Add(time.Hour)
-	e.publish(dup, uuid.NewString())
+	e.Publish(dup, uuid.NewString())
 	testutil.Eventually(t, 10*time.Second, func() bool { return e.duplicates() == 1 }, "duplicate to be recognised")
 	if c, _ := e.customer("c-1"); c.Name != "Jane Doe" {
 		t.Fatalf("duplicate changed the customer: %+v", c)
@@ -140,36 +105,36 @@ func TestRefDataFollowsCustomerAndVehicleEvents(t *testing.T) {
 	}
 
 	// An older update delivered after a newer one does not overwrite it.
-	e.publish(newEnv(t, customerevents.Source, customerevents.CustomerUpdated{Customer: customer("c-1", "Newest Name")}, t0.Add(2*time.Hour)), "")
-	e.publish(newEnv(t, customerevents.Source, customerevents.CustomerUpdated{Customer: customer("c-1", "Older Name")}, t0.Add(time.Hour)), "")
-	e.publish(newEnv(t, vehicleevents.Source, vehicleevents.VehicleUpdated{Vehicle: vehicleevents.Vehicle{
+	e.Publish(servicetest.Event(t, customerevents.Source, customerevents.CustomerUpdated{Customer: customer("c-1", "Newest Name")}, t0.Add(2*time.Hour)), "")
+	e.Publish(servicetest.Event(t, customerevents.Source, customerevents.CustomerUpdated{Customer: customer("c-1", "Older Name")}, t0.Add(time.Hour)), "")
+	e.Publish(servicetest.Event(t, vehicleevents.Source, vehicleevents.VehicleUpdated{Vehicle: vehicleevents.Vehicle{
 		LicenseNumber: "AB-12-CD", Brand: "Volvo", Type: "XC90", OwnerID: "c-1"}}, t0.Add(2*time.Hour)), "")
-	e.publish(newEnv(t, vehicleevents.Source, vehicleevents.VehicleUpdated{Vehicle: vehicleevents.Vehicle{
+	e.Publish(servicetest.Event(t, vehicleevents.Source, vehicleevents.VehicleUpdated{Vehicle: vehicleevents.Vehicle{
 		LicenseNumber: "AB-12-CD", Brand: "Volvo", Type: "Old Type", OwnerID: "c-1"}}, t0.Add(time.Hour)), "")
 	e.waitProcessed(6)
 	if c, _ := e.customer("c-1"); c.Name != "Newest Name" {
 		t.Fatalf("older update overwrote a newer one: %+v", c)
 	}
-	r = e.do("GET", "/api/refdata/vehicles/AB-12-CD", nil)
-	r.json(t, &v)
+	r = e.Do("GET", "/api/refdata/vehicles/AB-12-CD", nil)
+	r.JSON(t, &v)
 	if v.Type != "XC90" {
 		t.Fatalf("older vehicle update overwrote a newer one: %+v", v)
 	}
 	// A registration replayed late (older than the updates) does not win either.
-	e.publish(newEnv(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-1", "Jane Doe")}, t0), "")
+	e.Publish(servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-1", "Jane Doe")}, t0), "")
 	e.waitProcessed(7)
 	if c, _ := e.customer("c-1"); c.Name != "Newest Name" {
 		t.Fatalf("late registration overwrote an update: %+v", c)
 	}
 
 	// A poison event is dead-lettered and does not stop the events behind it.
-	bad := newEnv(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-2", "x")}, t0)
+	bad := servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-2", "x")}, t0)
 	bad.Data = []byte(`{"customerId": 5}`)
-	e.publish(bad, "")
-	e.publish(newEnv(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-3", "After Poison")}, t0), "")
+	e.Publish(bad, "")
+	e.Publish(servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-3", "After Poison")}, t0), "")
 	testutil.Eventually(t, 10*time.Second, func() bool { _, s := e.customer("c-3"); return s == http.StatusOK },
 		"event after the poison one")
-	if n := e.count(`SELECT count(*) FROM consumer_dead_letter WHERE consumer = 'workshop-refdata'`); n != 1 {
+	if n := e.Count("consumer_dead_letter", "consumer = 'workshop-refdata'"); n != 1 {
 		t.Fatalf("dead letters: %d", n)
 	}
 	// An unknown type within the filter is acknowledged and ignored.
@@ -177,7 +142,7 @@ func TestRefDataFollowsCustomerAndVehicleEvents(t *testing.T) {
 	m.Header.Set(events.HeaderType, "pitstop.customers.CustomerDeleted")
 	m.Header.Set(events.HeaderID, uuid.NewString())
 	m.Header.Set(events.HeaderMsgID, m.Header.Get(events.HeaderID))
-	if _, err := e.js.PublishMsg(context.Background(), m); err != nil {
+	if _, err := e.JS.PublishMsg(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
 	e.waitProcessed(9)
@@ -191,8 +156,8 @@ func TestRefDataListsArePaged(t *testing.T) {
 	e, _ := setup(t, options{nats: true})
 	t0 := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
 	for i := range 5 {
-		e.publish(newEnv(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer(fmt.Sprint("c-", i), fmt.Sprint("Name ", i))}, t0), "")
-		e.publish(newEnv(t, vehicleevents.Source, vehicleevents.VehicleRegistered{Vehicle: vehicleevents.Vehicle{
+		e.Publish(servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer(fmt.Sprint("c-", i), fmt.Sprint("Name ", i))}, t0), "")
+		e.Publish(servicetest.Event(t, vehicleevents.Source, vehicleevents.VehicleRegistered{Vehicle: vehicleevents.Vehicle{
 			LicenseNumber: fmt.Sprintf("AB-%d-CD", i), Brand: "Volvo", Type: "V70", OwnerID: fmt.Sprint("c-", i)}}, t0), "")
 	}
 	e.waitProcessed(10)
@@ -208,11 +173,11 @@ func TestRefDataListsArePaged(t *testing.T) {
 			if pages > 5 {
 				t.Fatalf("%s: paging does not end", list.path)
 			}
-			r := e.do("GET", list.path+"?limit=2&cursor="+cursor, nil)
+			r := e.Do("GET", list.path+"?limit=2&cursor="+cursor, nil)
 			var p page
-			r.json(t, &p)
-			if r.status != http.StatusOK || len(p.Items) > 2 {
-				t.Fatalf("%s: %d %s", list.path, r.status, r.body)
+			r.JSON(t, &p)
+			if r.Status != http.StatusOK || len(p.Items) > 2 {
+				t.Fatalf("%s: %d %s", list.path, r.Status, r.Body)
 			}
 			for _, it := range p.Items {
 				seen = append(seen, it[list.key].(string))
@@ -230,24 +195,24 @@ func TestRefDataListsArePaged(t *testing.T) {
 				t.Fatalf("%s: not ordered or repeated: %v", list.path, seen)
 			}
 		}
-		r := e.do("GET", list.path, nil)
+		r := e.Do("GET", list.path, nil)
 		var all page
-		r.json(t, &all)
+		r.JSON(t, &all)
 		if len(all.Items) != 5 || all.Next != "" {
-			t.Fatalf("%s default page: %s", list.path, r.body)
+			t.Fatalf("%s default page: %s", list.path, r.Body)
 		}
 		for _, bad := range []string{"?limit=0", "?limit=201", "?limit=x", "?cursor=%%%", "?cursor=AA"} {
-			r := e.do("GET", list.path+bad, nil)
-			if r.status != http.StatusBadRequest {
-				t.Fatalf("%s%s: %d %s", list.path, bad, r.status, r.body)
+			r := e.Do("GET", list.path+bad, nil)
+			if r.Status != http.StatusBadRequest {
+				t.Fatalf("%s%s: %d %s", list.path, bad, r.Status, r.Body)
 			}
-			r.problem(t)
+			r.Problem(t, http.StatusBadRequest)
 		}
 	}
 	for _, p := range []string{"/api/refdata/customers/nope", "/api/refdata/customers/%00", "/api/refdata/vehicles/ZZ-1-ZZ",
 		"/api/refdata/vehicles/%ff%fe"} {
-		if r := e.do("GET", p, nil); r.status != http.StatusNotFound {
-			t.Fatalf("%s: %d %s", p, r.status, r.body)
+		if r := e.Do("GET", p, nil); r.Status != http.StatusNotFound {
+			t.Fatalf("%s: %d %s", p, r.Status, r.Body)
 		}
 	}
 }
@@ -259,12 +224,12 @@ func TestRefDataFollowsSequenceNotWallClock(t *testing.T) {
 	t.Parallel()
 	e, _ := setup(t, options{nats: true})
 	t0 := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
-	registered := newEnv(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-9", "First Name")}, t0.Add(3*time.Hour))
+	registered := servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: customer("c-9", "First Name")}, t0.Add(3*time.Hour))
 	registered.Seq = 1
-	updated := newEnv(t, customerevents.Source, customerevents.CustomerUpdated{Customer: customer("c-9", "Second Name")}, t0)
+	updated := servicetest.Event(t, customerevents.Source, customerevents.CustomerUpdated{Customer: customer("c-9", "Second Name")}, t0)
 	updated.Seq = 2
-	e.publish(updated, "") // delivered first: waits for seq 1
-	e.publish(registered, "")
+	e.Publish(updated, "") // delivered first: waits for seq 1
+	e.Publish(registered, "")
 	e.waitProcessed(2)
 	if c, _ := e.customer("c-9"); c.Name != "Second Name" {
 		t.Fatalf("the read model followed the wall clock, not the sequence: %+v", c)

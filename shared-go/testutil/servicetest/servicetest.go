@@ -92,11 +92,17 @@ type Service struct {
 	JS       jetstream.JetStream
 	Registry *prometheus.Registry
 
-	consumer string
-	wait     time.Duration
-	client   *http.Client
-	stopOnce sync.Once
-	stopW    func()
+	consumer  string
+	wait      time.Duration
+	client    *http.Client
+	noOpenAPI bool
+	life      *lifecycle
+}
+
+// lifecycle is what stops a Service; For's copies share it.
+type lifecycle struct {
+	once    sync.Once
+	workers func() // stops the workers; nil until StartWorkers
 }
 
 // Start builds the module of o and serves its handler until the test ends. Clean-ups
@@ -105,7 +111,7 @@ func Start(t testing.TB, o Options) *Service {
 	t.Helper()
 	ctx := context.Background()
 	s := &Service{T: t, Name: o.Name, Schema: o.Schema, DatabaseURL: o.DatabaseURL, NC: o.NC, JS: o.JS,
-		consumer: o.Consumer, wait: o.Wait, Registry: prometheus.NewRegistry()}
+		consumer: o.Consumer, wait: o.Wait, Registry: prometheus.NewRegistry(), life: &lifecycle{}}
 	if s.consumer == "" {
 		s.consumer = o.Name
 	}
@@ -132,6 +138,7 @@ func Start(t testing.TB, o Options) *Service {
 	s.Handler = app.Handler(o.Name, s.Deps, MaxBody, m)
 	s.Server = httptest.NewServer(s.Handler)
 	t.Cleanup(s.Server.Close)
+	s.noOpenAPI = o.NoOpenAPI
 	if o.NoOpenAPI {
 		s.client = s.Server.Client()
 	} else {
@@ -141,6 +148,17 @@ func Start(t testing.TB, o Options) *Service {
 		s.StartWorkers()
 	}
 	return s
+}
+
+// For is s reporting its failures to t: for subtests and fuzz functions, which must not
+// fail the test that started the service. It shares everything else with s.
+func (s *Service) For(t testing.TB) *Service {
+	c := *s
+	c.T = t
+	if !c.noOpenAPI {
+		c.client = openapitest.Client(t, c.Name)
+	}
+	return &c
 }
 
 // URL is the base URL of the service's HTTP server.
@@ -179,7 +197,7 @@ func (s *Service) StartWorkers() (stop func()) {
 			}
 		})
 	}
-	s.stopW = stop
+	s.life.workers = stop
 	s.T.Cleanup(stop)
 	return stop
 }
@@ -187,9 +205,9 @@ func (s *Service) StartWorkers() (stop func()) {
 // Stop stops the service as a process exit would: its workers, then its HTTP server.
 // It is idempotent (and also runs when the test ends).
 func (s *Service) Stop() {
-	s.stopOnce.Do(func() {
-		if s.stopW != nil {
-			s.stopW()
+	s.life.once.Do(func() {
+		if s.life.workers != nil {
+			s.life.workers()
 		}
 		s.Server.Close()
 	})
@@ -319,6 +337,17 @@ func (s *Service) Count(table, where string, args ...any) int {
 	var n int
 	if err := s.Pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
 		s.T.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// QueryInt runs a query that returns one integer (a count, a maximum) on the service's
+// database (its schema first on the search path).
+func (s *Service) QueryInt(sql string, args ...any) int {
+	s.T.Helper()
+	var n int
+	if err := s.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		s.T.Fatalf("%s: %v", sql, err)
 	}
 	return n
 }
