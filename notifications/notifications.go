@@ -94,20 +94,19 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 	reg := d.Registerer()
 	mails := adapters.NewReminderMailQueue(Schema)
 	a := application.New(adapters.NewReminderPostgresRepository(d.Pool))
-	handlers := ports.NewEventHandlers(a, func(tx pgx.Tx) application.Store {
-		return adapters.NewTxStore(tx, mails, Schema)
-	}, d.Log)
+	handlers := ports.NewEventHandlers(a, d.Log)
 	consumer, err := messaging.NewConsumer(d.Pool, d.JS, messaging.ConsumerConfig{
 		Name: ports.ConsumerName, FilterSubjects: ports.FilterSubjects,
-	}, handlers.Handle, d.Log, reg)
+	}, messaging.Bind(func(tx pgx.Tx) application.Store { return adapters.NewReminderTxStore(tx, mails, Schema) }, handlers.Handle),
+		d.Log, reg)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
-	sent := ports.NewMailSentHandlers(a, func(tx pgx.Tx) application.SentReminderBook {
-		return adapters.NewTxStore(tx, mails, Schema)
-	}, d.Log)
+	sent := ports.NewMailSentHandlers(a, d.Log)
 	dcfg := o.Dispatcher
-	dcfg.OnSent = chainOnSent(sent.OnSent, o.Dispatcher.OnSent)
+	dcfg.OnSent = chainOnSent(messaging.Bind(func(tx pgx.Tx) application.SentReminderBook {
+		return adapters.NewReminderTxStore(tx, mails, Schema)
+	}, sent.OnSent), o.Dispatcher.OnSent)
 	dispatcher := mail.NewDispatcher(d.Pool, Schema, sender, dcfg, d.Log, reg)
 	return module{http: ports.NewHTTPHandlers(a, d.Log), consumer: consumer, dispatcher: dispatcher}, nil
 }

@@ -20,34 +20,34 @@ type MailQueue interface {
 	Enqueue(ctx context.Context, tx pgx.Tx, m domain.Mail) error
 }
 
-// TxStore is the notifications context's storage inside one transaction, so that every
-// write here commits or rolls back with it: the consumer's, which also records the
-// event in the inbox (read model rows, reminders, reminder mails), or the mail
-// dispatcher's, which marks a mail sent (the MaintenanceReminderSent outbox row). It
-// implements application.Store and application.SentReminderBook. It is not safe for
+// ReminderTxStore is the notifications context's storage inside one transaction, so
+// that every write here commits or rolls back with it: the consumer's, which also
+// records the event in the inbox (read model rows, reminders, reminder mails), or the
+// mail dispatcher's, which marks a mail sent (the MaintenanceReminderSent outbox row).
+// It implements application.Store and application.SentReminderBook. It is not safe for
 // concurrent use (neither is a pgx.Tx).
-type TxStore struct {
+type ReminderTxStore struct {
 	tx     pgx.Tx
 	mails  MailQueue
 	outbox *outbox.Writer
 }
 
-// NewTxStore binds a store to tx; reminder mails go to mails, events to the outbox of
-// schema.
-func NewTxStore(tx pgx.Tx, mails MailQueue, schema string) *TxStore {
-	return &TxStore{tx: tx, mails: mails, outbox: outbox.NewWriter(schema)}
+// NewReminderTxStore binds a store to tx; reminder mails go to mails, events to the
+// outbox of schema.
+func NewReminderTxStore(tx pgx.Tx, mails MailQueue, schema string) *ReminderTxStore {
+	return &ReminderTxStore{tx: tx, mails: mails, outbox: outbox.NewWriter(schema)}
 }
 
 var (
-	_ application.Store            = (*TxStore)(nil)
-	_ application.SentReminderBook = (*TxStore)(nil)
+	_ application.Store            = (*ReminderTxStore)(nil)
+	_ application.SentReminderBook = (*ReminderTxStore)(nil)
 )
 
 // UpsertCustomer inserts or updates the customer. A sequenced event (v.Seq > 0) always
 // wins: the consumer applies an aggregate's events in sequence order. An unsequenced
 // one wins only over a row from an older event (by event time, then event id). It
 // reports whether the row was written.
-func (s *TxStore) UpsertCustomer(ctx context.Context, c domain.Customer, v application.SourceVersion) (bool, error) {
+func (s *ReminderTxStore) UpsertCustomer(ctx context.Context, c domain.Customer, v application.SourceVersion) (bool, error) {
 	tag, err := s.tx.Exec(ctx, `INSERT INTO customers (customer_id, name, email_address, event_time, event_id)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, email_address = EXCLUDED.email_address,
@@ -66,7 +66,7 @@ const timeLayout = time.RFC3339Nano
 // RecordJobPlan stores the job's plan: a new row, or the plan of a row created by an
 // earlier MaintenanceJobFinished (which stays finished). A job whose plan is known
 // keeps it. It reports whether the plan was new.
-func (s *TxStore) RecordJobPlan(ctx context.Context, j domain.Job) (bool, error) {
+func (s *ReminderTxStore) RecordJobPlan(ctx context.Context, j domain.Job) (bool, error) {
 	tag, err := s.tx.Exec(ctx, `INSERT INTO jobs (planning_date, job_id, planned, customer_id, start_time, end_time,
 			description, license_number)
 		VALUES ($1, $2, true, $3, $4, $5, $6, $7)
@@ -84,7 +84,7 @@ func (s *TxStore) RecordJobPlan(ctx context.Context, j domain.Job) (bool, error)
 
 // RecordJobFinish marks the job finished, creating its row (without a plan) when the
 // plan has not arrived yet.
-func (s *TxStore) RecordJobFinish(ctx context.Context, k domain.JobKey) error {
+func (s *ReminderTxStore) RecordJobFinish(ctx context.Context, k domain.JobKey) error {
 	_, err := s.tx.Exec(ctx, `INSERT INTO jobs (planning_date, job_id, finished) VALUES ($1, $2, true)
 		ON CONFLICT (planning_date, job_id) DO UPDATE SET finished = true, updated_at = now()
 		WHERE NOT jobs.finished`, k.PlanningDate().Time(), k.JobID())
@@ -98,7 +98,7 @@ func (s *TxStore) RecordJobFinish(ctx context.Context, k domain.JobKey) error {
 // store's transaction. When one of r's jobs is no longer due (a concurrent transaction
 // reminded or finished it), it fails with an error wrapping
 // application.ErrJobAlreadyReminded and the caller's transaction must roll back.
-func (s *TxStore) AddReminder(ctx context.Context, r domain.Reminder) error {
+func (s *ReminderTxStore) AddReminder(ctx context.Context, r domain.Reminder) error {
 	var id int64
 	err := s.tx.QueryRow(ctx, `INSERT INTO reminders (customer_id, reminder_date, seq, job_ids, message_id)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -125,7 +125,7 @@ func (s *TxStore) AddReminder(ctx context.Context, r domain.Reminder) error {
 
 // ReminderByMessageID returns the reminder whose mail has the Message-ID (its
 // delivery state is not read: the caller is the one marking the mail sent).
-func (s *TxStore) ReminderByMessageID(ctx context.Context, messageID string) (application.ReminderRecord, bool, error) {
+func (s *ReminderTxStore) ReminderByMessageID(ctx context.Context, messageID string) (application.ReminderRecord, bool, error) {
 	var (
 		rec application.ReminderRecord
 		day time.Time
@@ -144,12 +144,12 @@ func (s *TxStore) ReminderByMessageID(ctx context.Context, messageID string) (ap
 }
 
 // AddEvent adds ev to the outbox in the store's transaction.
-func (s *TxStore) AddEvent(ctx context.Context, ev events.Envelope) error {
+func (s *ReminderTxStore) AddEvent(ctx context.Context, ev events.Envelope) error {
 	return s.outbox.Add(ctx, s.tx, ev)
 }
 
 // StartDay records the business day and reports whether no later day has begun.
-func (s *TxStore) StartDay(ctx context.Context, date domain.Date) (bool, error) {
+func (s *ReminderTxStore) StartDay(ctx context.Context, date domain.Date) (bool, error) {
 	if _, err := s.tx.Exec(ctx, `INSERT INTO business_days (day) VALUES ($1) ON CONFLICT DO NOTHING`, date.Time()); err != nil {
 		return false, fmt.Errorf("record business day: %w", err)
 	}
@@ -161,7 +161,7 @@ func (s *TxStore) StartDay(ctx context.Context, date domain.Date) (bool, error) 
 }
 
 // CurrentDay returns the latest business day that began.
-func (s *TxStore) CurrentDay(ctx context.Context) (domain.Date, bool, error) {
+func (s *ReminderTxStore) CurrentDay(ctx context.Context) (domain.Date, bool, error) {
 	var day *time.Time
 	if err := s.tx.QueryRow(ctx, `SELECT max(day) FROM business_days`).Scan(&day); err != nil {
 		return domain.Date{}, false, fmt.Errorf("read current business day: %w", err)
@@ -176,7 +176,7 @@ func (s *TxStore) CurrentDay(ctx context.Context) (domain.Date, bool, error) {
 // in customer id order, and the ids of due jobs whose customer is unknown. A job locked
 // by a concurrent transaction is waited for and then re-checked, so a job that the other
 // transaction reminded or finished is not returned.
-func (s *TxStore) DueReminders(ctx context.Context, date domain.Date, customerID string) ([]application.DueReminder, []string, error) {
+func (s *ReminderTxStore) DueReminders(ctx context.Context, date domain.Date, customerID string) ([]application.DueReminder, []string, error) {
 	rows, err := s.tx.Query(ctx, `SELECT j.job_id, j.customer_id, j.start_time, j.end_time, j.description,
 			j.license_number, c.customer_id IS NOT NULL, coalesce(c.name, ''), coalesce(c.email_address, ''),
 			(SELECT count(*) FROM reminders r WHERE r.customer_id = j.customer_id AND r.reminder_date = j.planning_date)

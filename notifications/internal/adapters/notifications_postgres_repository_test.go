@@ -48,7 +48,7 @@ func newFixture(t *testing.T) *fixture {
 // tx runs fn on a store bound to a new transaction and commits it when fn succeeds.
 func (f *fixture) tx(fn func(s application.Store) error) error {
 	return postgres.WithTx(context.Background(), f.pool, func(tx pgx.Tx) error {
-		return fn(adapters.NewTxStore(tx, adapters.NewReminderMailQueue(schema), schema))
+		return fn(adapters.NewReminderTxStore(tx, adapters.NewReminderMailQueue(schema), schema))
 	})
 }
 
@@ -225,7 +225,7 @@ func TestSentReminderIsFoundByMessageIDAndItsEventAdded(t *testing.T) {
 		var res application.RecordReminderSentResult
 		err := postgres.WithTx(ctx, f.pool, func(tx pgx.Tx) error {
 			var err error
-			res, err = f.app.RecordReminderSent.Handle(ctx, adapters.NewTxStore(tx, adapters.NewReminderMailQueue(schema), schema),
+			res, err = f.app.RecordReminderSent.Handle(ctx, adapters.NewReminderTxStore(tx, adapters.NewReminderMailQueue(schema), schema),
 				application.RecordReminderSent{MessageID: messageID, SentAt: sentAt})
 			return err
 		})
@@ -242,7 +242,7 @@ func TestSentReminderIsFoundByMessageIDAndItsEventAdded(t *testing.T) {
 	// Rolled back with the caller's transaction.
 	errAbort := errors.New("marking rolled back")
 	err := postgres.WithTx(ctx, f.pool, func(tx pgx.Tx) error {
-		if _, err := f.app.RecordReminderSent.Handle(ctx, adapters.NewTxStore(tx, adapters.NewReminderMailQueue(schema), schema),
+		if _, err := f.app.RecordReminderSent.Handle(ctx, adapters.NewReminderTxStore(tx, adapters.NewReminderMailQueue(schema), schema),
 			application.RecordReminderSent{MessageID: id, SentAt: sentAt}); err != nil {
 			return err
 		}

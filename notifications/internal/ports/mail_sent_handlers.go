@@ -5,43 +5,36 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/pitstop/pitstop/notifications/internal/application"
 	"github.com/pitstop/pitstop/shared-go/mail"
 )
 
-// SentBookFor binds an application.SentReminderBook to the transaction in which the
-// mail dispatcher marks a mail sent.
-type SentBookFor func(tx pgx.Tx) application.SentReminderBook
-
 // MailSentHandlers is the driving port of the mail dispatcher: OnSent tells the
 // application that the mail server accepted a mail.
 type MailSentHandlers struct {
-	app     application.Application
-	bookFor SentBookFor
-	log     *slog.Logger
+	app application.Application
+	log *slog.Logger
 }
 
-// NewMailSentHandlers returns the handlers of app; bookFor binds the storage to the
-// dispatcher's transaction.
-func NewMailSentHandlers(app application.Application, bookFor SentBookFor, log *slog.Logger) *MailSentHandlers {
+// NewMailSentHandlers returns the handlers of app.
+func NewMailSentHandlers(app application.Application, log *slog.Logger) *MailSentHandlers {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &MailSentHandlers{app: app, bookFor: bookFor, log: log}
+	return &MailSentHandlers{app: app, log: log}
 }
 
-// OnSent is a mail.DispatcherConfig.OnSent: in tx, the transaction that marks r sent,
-// it adds the MaintenanceReminderSent event of the reminder whose mail r is to the
-// outbox, stamped with r.SentAt; a mail that is no reminder is ignored. The event thus
-// commits if and only if the mail is recorded as sent, once per mail. An error rolls
-// the marking back and the dispatcher retries it (without sending the mail again).
-func (h *MailSentHandlers) OnSent(ctx context.Context, tx pgx.Tx, r mail.Record) error {
+// OnSent, bound by messaging.Bind to the transaction that marks r sent, serves as
+// mail.DispatcherConfig.OnSent: through b it adds the MaintenanceReminderSent event of
+// the reminder whose mail r is to the outbox, stamped with r.SentAt; a mail that is no
+// reminder is ignored. The event thus commits if and only if the mail is recorded as
+// sent, once per mail. An error rolls the marking back and the dispatcher retries it
+// (without sending the mail again).
+func (h *MailSentHandlers) OnSent(ctx context.Context, b application.SentReminderBook, r mail.Record) error {
 	if r.SentAt == nil {
 		return fmt.Errorf("mail %s: no sent time", r.ID)
 	}
-	res, err := h.app.RecordReminderSent.Handle(ctx, h.bookFor(tx), application.RecordReminderSent{
+	res, err := h.app.RecordReminderSent.Handle(ctx, b, application.RecordReminderSent{
 		MessageID: r.ID, SentAt: *r.SentAt})
 	if err != nil {
 		return err

@@ -2,12 +2,8 @@ package ports
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pitstop/pitstop/notifications/internal/application"
 	"github.com/pitstop/pitstop/notifications/internal/domain"
@@ -30,73 +26,55 @@ var FilterSubjects = []string{
 	timekeeperevents.SubjectDayHasPassed,
 }
 
-// StoreFor binds an application.Store to the consumer's transaction.
-type StoreFor func(tx pgx.Tx) application.Store
-
-// EventHandlers apply the notifications context's events. Handle is a
-// messaging.Handler: every effect (read model rows, reminders and their queued mails)
-// commits in the consumer's transaction together with the event's inbox row, so a
+// EventHandlers apply the notifications context's events. Handle receives the store
+// bound by messaging.Bind to the consumer's transaction: every effect (read model rows,
+// reminders and their queued mails) commits together with the event's inbox row, so a
 // redelivered event changes nothing, and the read model is order-tolerant (customers:
 // newer event wins; jobs: plan and finish merge in either order).
 // MaintenanceReminderSent is not published here but by MailSentHandlers, once the
 // reminder's mail has been accepted.
 type EventHandlers struct {
-	app      application.Application
-	storeFor StoreFor
-	log      *slog.Logger
+	app application.Application
+	log *slog.Logger
 }
 
-// NewEventHandlers returns the handlers of app; storeFor binds the storage to the
-// consumer's transaction.
-func NewEventHandlers(app application.Application, storeFor StoreFor, log *slog.Logger) *EventHandlers {
+// NewEventHandlers returns the handlers of app.
+func NewEventHandlers(app application.Application, log *slog.Logger) *EventHandlers {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &EventHandlers{app: app, storeFor: storeFor, log: log}
+	return &EventHandlers{app: app, log: log}
 }
 
-// Handle applies one event. An event that can never be applied (undecodable, missing
-// ids, bad dates or times, an unusable e-mail address) is answered with an error
-// wrapping messaging.ErrPermanent, so it is dead-lettered at once with its reason;
-// other errors (the database, a concurrent reminder of the same job) are redelivered.
-// Event types it does not know are acknowledged and ignored.
-func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+// Handle applies one event through s. An event that can never be applied
+// (undecodable, missing ids, bad dates or times, an unusable e-mail address) is
+// answered with an error wrapping messaging.ErrPermanent, so it is dead-lettered at
+// once with its reason; other errors (the database, a concurrent reminder of the same
+// job) are redelivered. Event types it does not know are acknowledged and ignored.
+func (h *EventHandlers) Handle(ctx context.Context, s application.Store, ev events.Envelope) error {
 	var err error
 	switch ev.Type {
 	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated, customerevents.SubjectCustomerStateTransferred:
-		err = h.customer(ctx, tx, ev)
+		err = h.customer(ctx, s, ev)
 	case workshopevents.SubjectMaintenanceJobPlanned:
-		err = h.jobPlanned(ctx, tx, ev)
+		err = h.jobPlanned(ctx, s, ev)
 	case workshopevents.SubjectMaintenanceJobFinished:
-		err = h.jobFinished(ctx, tx, ev)
+		err = h.jobFinished(ctx, s, ev)
 	case timekeeperevents.SubjectDayHasPassed:
-		err = h.dayHasPassed(ctx, tx, ev)
+		err = h.dayHasPassed(ctx, s, ev)
 	default:
 		return nil
 	}
-	if permanent(err) {
-		return fmt.Errorf("%w: %s %s: %w", messaging.ErrPermanent, ev.Type, ev.ID, err)
-	}
-	return err
+	return messaging.Permanent(err, events.ErrMalformed, domain.ErrInvalidCustomer, domain.ErrInvalidJob,
+		domain.ErrInvalidDate, domain.ErrInvalidReminder)
 }
 
-// permanent reports whether retrying err cannot help.
-func permanent(err error) bool {
-	for _, target := range []error{events.ErrMalformed, domain.ErrInvalidCustomer, domain.ErrInvalidJob,
-		domain.ErrInvalidDate, domain.ErrInvalidReminder} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
-func (h *EventHandlers) customer(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+func (h *EventHandlers) customer(ctx context.Context, s application.Store, ev events.Envelope) error {
 	var c customerevents.Customer
 	if err := ev.Decode(&c); err != nil {
 		return err
 	}
-	res, err := h.app.RecordCustomer.Handle(ctx, h.storeFor(tx), application.RecordCustomer{
+	res, err := h.app.RecordCustomer.Handle(ctx, s, application.RecordCustomer{
 		Version:  application.SourceVersion{Time: ev.Time, EventID: ev.ID, Seq: ev.Seq},
 		Customer: domain.CustomerDetails{CustomerID: c.CustomerID, Name: c.Name, EmailAddress: c.EmailAddress}})
 	if err != nil {
@@ -109,7 +87,7 @@ func (h *EventHandlers) customer(ctx context.Context, tx pgx.Tx, ev events.Envel
 	return nil
 }
 
-func (h *EventHandlers) jobPlanned(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+func (h *EventHandlers) jobPlanned(ctx context.Context, s application.Store, ev events.Envelope) error {
 	var p workshopevents.MaintenanceJobPlanned
 	if err := ev.Decode(&p); err != nil {
 		return err
@@ -125,7 +103,7 @@ func (h *EventHandlers) jobPlanned(ctx context.Context, tx pgx.Tx, ev events.Env
 	if err := verr.OrNil(); err != nil {
 		return err
 	}
-	res, err := h.app.RecordJobPlanned.Handle(ctx, h.storeFor(tx), application.RecordJobPlanned{Job: job})
+	res, err := h.app.RecordJobPlanned.Handle(ctx, s, application.RecordJobPlanned{Job: job})
 	if err != nil {
 		return err
 	}
@@ -136,7 +114,7 @@ func (h *EventHandlers) jobPlanned(ctx context.Context, tx pgx.Tx, ev events.Env
 	return nil
 }
 
-func (h *EventHandlers) jobFinished(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+func (h *EventHandlers) jobFinished(ctx context.Context, s application.Store, ev events.Envelope) error {
 	var f workshopevents.MaintenanceJobFinished
 	if err := ev.Decode(&f); err != nil {
 		return err
@@ -147,10 +125,10 @@ func (h *EventHandlers) jobFinished(ctx context.Context, tx pgx.Tx, ev events.En
 	if err := verr.OrNil(); err != nil {
 		return err
 	}
-	return h.app.RecordJobFinished.Handle(ctx, h.storeFor(tx), cmd)
+	return h.app.RecordJobFinished.Handle(ctx, s, cmd)
 }
 
-func (h *EventHandlers) dayHasPassed(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+func (h *EventHandlers) dayHasPassed(ctx context.Context, s application.Store, ev events.Envelope) error {
 	var d timekeeperevents.DayHasPassed
 	if err := ev.Decode(&d); err != nil {
 		return err
@@ -159,7 +137,7 @@ func (h *EventHandlers) dayHasPassed(ctx context.Context, tx pgx.Tx, ev events.E
 	if err != nil {
 		return err
 	}
-	res, err := h.app.StartBusinessDay.Handle(ctx, h.storeFor(tx), application.StartBusinessDay{Date: day})
+	res, err := h.app.StartBusinessDay.Handle(ctx, s, application.StartBusinessDay{Date: day})
 	if err != nil {
 		return err
 	}

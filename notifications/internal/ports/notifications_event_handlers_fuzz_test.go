@@ -89,9 +89,8 @@ func FuzzHandleEvent(f *testing.F) {
 	}
 	app := application.New(adapters.NewReminderPostgresRepository(pool))
 	mails := adapters.NewReminderMailQueue("notifications")
-	h := ports.NewEventHandlers(app, func(tx pgx.Tx) application.Store {
-		return adapters.NewTxStore(tx, mails, "notifications")
-	}, testutil.Logger(f))
+	h := messaging.Bind(func(tx pgx.Tx) application.Store { return adapters.NewReminderTxStore(tx, mails, "notifications") },
+		ports.NewEventHandlers(app, testutil.Logger(f)).Handle)
 
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte) {
 		typ := consumed[int(kind)%len(consumed)]
@@ -100,7 +99,7 @@ func FuzzHandleEvent(f *testing.F) {
 			return // Not a JSON object: the consumer dead-letters it before the handler sees it.
 		}
 		ev := events.Envelope{ID: uuid.New(), Type: typ, Source: "fuzz", Time: time.Now(), Data: body}
-		err := postgres.WithTx(ctx, pool, func(tx pgx.Tx) error { return h.Handle(ctx, tx, ev) })
+		err := postgres.WithTx(ctx, pool, func(tx pgx.Tx) error { return h(ctx, tx, ev) })
 		if err != nil && !errors.Is(err, messaging.ErrPermanent) {
 			t.Fatalf("transient failure for %s %s: %v", typ, body, err)
 		}
