@@ -17,7 +17,6 @@ import (
 	"github.com/pitstop/pitstop/shared-go/testutil"
 	"github.com/pitstop/pitstop/webapp"
 	"github.com/pitstop/pitstop/webapp/internal/apiclient"
-	"github.com/pitstop/pitstop/webapp/internal/fakeapi"
 )
 
 // garage is the test's time zone and now is its clock: "today" is 2030-05-06.
@@ -31,7 +30,7 @@ const today = "2030-05-06"
 // env is a webapp in front of the fake APIs.
 type env struct {
 	t   *testing.T
-	api *fakeapi.API
+	api *fakeAPI
 	app *webapp.WebApp
 	srv *httptest.Server
 }
@@ -42,7 +41,7 @@ func deadURL(t *testing.T) string { return testutil.DeadURL(t) }
 // start serves a webapp over fresh fake APIs; down names services that are down.
 func start(t *testing.T, configure func(*webapp.Options), down ...string) *env {
 	t.Helper()
-	api := fakeapi.Start(t)
+	api := startFakeAPI(t)
 	o := webapp.Options{
 		Upstreams: map[string][]string{
 			webapp.Customers: {api.CustomersURL}, webapp.Vehicles: {api.VehiclesURL}, webapp.Workshop: {api.WorkshopURL},
