@@ -83,13 +83,10 @@ func NewWithOptions(ctx context.Context, d app.Deps, o Options) (app.Module, err
 	reg := d.Registerer()
 	repo := adapters.NewInvoicePostgresRepository(d.Pool, Schema, adapters.NewMailbox(Schema))
 	a := application.New(repo, adapters.NewInvoiceHTMLRenderer(adapters.DefaultPaymentDetails), time.Now)
-	handlers := ports.NewEventHandlers(a,
-		func(tx pgx.Tx) application.ReadModelWriter { return adapters.NewReadModelTxWriter(tx) },
-		func(tx pgx.Tx) application.InvoiceBook { return repo.Book(tx) },
-		d.Log)
+	handlers := ports.NewEventHandlers(a, d.Log)
 	consumer, err := messaging.NewConsumer(d.Pool, d.JS, messaging.ConsumerConfig{
 		Name: ports.ConsumerName, FilterSubjects: ports.FilterSubjects,
-	}, handlers.Handle, d.Log, reg)
+	}, messaging.Bind(func(tx pgx.Tx) ports.Store { return repo.TxStore(tx) }, handlers.Handle), d.Log, reg)
 	if err != nil {
 		return nil, fmt.Errorf("invoicing: %w", err)
 	}

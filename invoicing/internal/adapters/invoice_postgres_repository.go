@@ -22,7 +22,7 @@ type MailQueue interface {
 }
 
 // InvoicePostgresRepository reads invoices (application.InvoiceReader) and binds
-// InvoiceTxBooks to the consumer's transactions. It is safe for concurrent use.
+// InvoiceTxStores to the consumer's transactions. It is safe for concurrent use.
 type InvoicePostgresRepository struct {
 	pool   *pgxpool.Pool
 	outbox *outbox.Writer
@@ -155,28 +155,34 @@ func (r *InvoicePostgresRepository) complete(ctx context.Context, invs []invoice
 	return out, nil
 }
 
-// Book binds an InvoiceTxBook to tx, the consumer's transaction.
-func (r *InvoicePostgresRepository) Book(tx pgx.Tx) *InvoiceTxBook {
-	return &InvoiceTxBook{tx: tx, outbox: r.outbox, mail: r.mail}
+// TxStore binds an InvoiceTxStore to tx, the consumer's transaction.
+func (r *InvoicePostgresRepository) TxStore(tx pgx.Tx) *InvoiceTxStore {
+	return &InvoiceTxStore{ReadModelTxStore: NewReadModelTxStore(tx), tx: tx, outbox: r.outbox, mail: r.mail}
 }
 
-// InvoiceTxBook creates invoices inside one transaction: the invoice, its lines, the
-// jobs marked invoiced, the invoice mail and the InvoiceCreated event commit together
-// with the DayHasPassed event's inbox row, or not at all.
-type InvoiceTxBook struct {
+// InvoiceTxStore is the invoicing context's storage inside one transaction (the
+// consumer's): the read model (the embedded ReadModelTxStore) and the invoices. An
+// invoice, its lines, the jobs marked invoiced, the invoice mail and the
+// InvoiceCreated event commit together with the DayHasPassed event's inbox row, or not
+// at all. It must not outlive the transaction.
+type InvoiceTxStore struct {
+	*ReadModelTxStore
 	tx     pgx.Tx
 	outbox *outbox.Writer
 	mail   MailQueue
 }
 
-var _ application.InvoiceBook = (*InvoiceTxBook)(nil)
+var (
+	_ application.InvoiceBook     = (*InvoiceTxStore)(nil)
+	_ application.ReadModelWriter = (*InvoiceTxStore)(nil)
+)
 
 // PendingJobs locks (FOR UPDATE) and returns every finished, not yet invoiced job
 // whose plan and customer are known, ordered by customer id, job date, actual start
 // and job id; and counts the finished jobs waiting for their plan or their customer.
 // The lock makes a concurrent invoicing transaction wait and then skip the jobs this
 // one invoiced.
-func (b *InvoiceTxBook) PendingJobs(ctx context.Context) ([]application.PendingJob, int, error) {
+func (b *InvoiceTxStore) PendingJobs(ctx context.Context) ([]application.PendingJob, int, error) {
 	rows, err := b.tx.Query(ctx, `SELECT j.job_id, j.planning_date, j.customer_id, j.description, j.license_number,
 			j.planned_start, j.planned_end, j.actual_start, j.actual_end, c.name, c.address, c.postal_code, c.city
 		FROM jobs j JOIN customers c ON c.customer_id = j.customer_id
@@ -233,7 +239,7 @@ func (b *InvoiceTxBook) PendingJobs(ctx context.Context) ([]application.PendingJ
 // NextInvoiceNumber increments year's counter and returns the new number. The counter
 // row stays locked until the transaction ends, so invoice creation is serialised and
 // a rolled-back transaction leaves no gap.
-func (b *InvoiceTxBook) NextInvoiceNumber(ctx context.Context, year int) (domain.InvoiceNumber, error) {
+func (b *InvoiceTxStore) NextInvoiceNumber(ctx context.Context, year int) (domain.InvoiceNumber, error) {
 	var seq int64
 	if err := b.tx.QueryRow(ctx, `INSERT INTO invoice_number_counters (year, last_value) VALUES ($1, 1)
 		ON CONFLICT (year) DO UPDATE SET last_value = invoice_number_counters.last_value + 1
@@ -246,7 +252,7 @@ func (b *InvoiceTxBook) NextInvoiceNumber(ctx context.Context, year int) (domain
 // AddInvoice stores inv and its lines, marks its jobs invoiced, queues m and adds evs
 // to the outbox. A job that is already invoiced (or not billable any more) fails it
 // with an error wrapping application.ErrJobAlreadyInvoiced.
-func (b *InvoiceTxBook) AddInvoice(ctx context.Context, inv domain.Invoice, m application.InvoiceMail, evs ...events.Envelope) error {
+func (b *InvoiceTxStore) AddInvoice(ctx context.Context, inv domain.Invoice, m application.InvoiceMail, evs ...events.Envelope) error {
 	c := inv.Customer()
 	if _, err := b.tx.Exec(ctx, `INSERT INTO invoices (invoice_id, invoice_year, invoice_seq, invoice_number,
 			invoice_date, due_date, customer_id, customer_name, customer_address, customer_postal_code, customer_city,

@@ -94,7 +94,7 @@ func TestInvoiceNumbersAreSequentialAndGapFree(t *testing.T) {
 	next := func(year int) domain.InvoiceNumber {
 		var n domain.InvoiceNumber
 		if err := inTx(t, pool, func(tx pgx.Tx) (err error) {
-			n, err = repo.Book(tx).NextInvoiceNumber(ctx, year)
+			n, err = repo.TxStore(tx).NextInvoiceNumber(ctx, year)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -107,7 +107,7 @@ func TestInvoiceNumbersAreSequentialAndGapFree(t *testing.T) {
 	// A rolled-back transaction leaves no gap.
 	rollback := errors.New("rollback")
 	if err := inTx(t, pool, func(tx pgx.Tx) error {
-		if _, err := repo.Book(tx).NextInvoiceNumber(ctx, 2026); err != nil {
+		if _, err := repo.TxStore(tx).NextInvoiceNumber(ctx, 2026); err != nil {
 			return err
 		}
 		return rollback
@@ -147,7 +147,7 @@ func TestPendingJobsMergePlanAndFinishInEitherOrder(t *testing.T) {
 	ctx := context.Background()
 	v := application.SourceVersion{Time: day, EventID: uuid.New()}
 	if err := inTx(t, pool, func(tx pgx.Tx) error {
-		w := adapters.NewReadModelTxWriter(tx)
+		w := adapters.NewReadModelTxStore(tx)
 		if _, err := w.UpsertCustomer(ctx, cust(t, "c-1", "Lisa"), v); err != nil {
 			return err
 		}
@@ -176,7 +176,7 @@ func TestPendingJobsMergePlanAndFinishInEitherOrder(t *testing.T) {
 		waiting int
 	)
 	if err := inTx(t, pool, func(tx pgx.Tx) (err error) {
-		pending, waiting, err = repo.Book(tx).PendingJobs(ctx)
+		pending, waiting, err = repo.TxStore(tx).PendingJobs(ctx)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func TestCustomerNewerEventWins(t *testing.T) {
 	newer := application.SourceVersion{Time: day.Add(time.Second), EventID: uuid.New()}
 	var written []bool
 	if err := inTx(t, pool, func(tx pgx.Tx) error {
-		w := adapters.NewReadModelTxWriter(tx)
+		w := adapters.NewReadModelTxStore(tx)
 		for _, u := range []struct {
 			name string
 			v    application.SourceVersion
@@ -234,7 +234,7 @@ func addInvoice(t *testing.T, repo *adapters.InvoicePostgresRepository, pool *pg
 	ctx := context.Background()
 	var inv domain.Invoice
 	err := inTx(t, pool, func(tx pgx.Tx) error {
-		book := repo.Book(tx)
+		book := repo.TxStore(tx)
 		n, err := book.NextInvoiceNumber(ctx, 2026)
 		if err != nil {
 			return err
@@ -262,7 +262,7 @@ func TestAddInvoiceBillsAJobOnceAndReadsBack(t *testing.T) {
 	repo, pool := setup(t)
 	ctx := context.Background()
 	if err := inTx(t, pool, func(tx pgx.Tx) error {
-		w := adapters.NewReadModelTxWriter(tx)
+		w := adapters.NewReadModelTxStore(tx)
 		for _, id := range []string{"j-1", "j-2", "j-3"} {
 			if err := w.RecordJobPlan(ctx, plan(t, id, "c-1")); err != nil {
 				return err
@@ -293,7 +293,7 @@ func TestAddInvoiceBillsAJobOnceAndReadsBack(t *testing.T) {
 	}
 	// A plan arriving after invoicing does not change the billed job.
 	if err := inTx(t, pool, func(tx pgx.Tx) error {
-		return adapters.NewReadModelTxWriter(tx).RecordJobPlan(ctx, plan(t, "j-1", "c-9"))
+		return adapters.NewReadModelTxStore(tx).RecordJobPlan(ctx, plan(t, "j-1", "c-9"))
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -10,22 +10,23 @@ import (
 	"github.com/pitstop/pitstop/invoicing/internal/domain"
 )
 
-// ReadModelTxWriter writes the customers and jobs read model inside one transaction
-// (the consumer's, which also records the event in the inbox).
-type ReadModelTxWriter struct {
+// ReadModelTxStore writes the customers and jobs read model inside one transaction
+// (the consumer's, which also records the event in the inbox). It must not outlive the
+// transaction.
+type ReadModelTxStore struct {
 	tx pgx.Tx
 }
 
-var _ application.ReadModelWriter = (*ReadModelTxWriter)(nil)
+var _ application.ReadModelWriter = (*ReadModelTxStore)(nil)
 
-// NewReadModelTxWriter binds a writer to tx.
-func NewReadModelTxWriter(tx pgx.Tx) *ReadModelTxWriter { return &ReadModelTxWriter{tx: tx} }
+// NewReadModelTxStore binds a store to tx.
+func NewReadModelTxStore(tx pgx.Tx) *ReadModelTxStore { return &ReadModelTxStore{tx: tx} }
 
 // UpsertCustomer inserts or updates the customer. A sequenced event (v.Seq > 0) always
 // wins: the consumer applies an aggregate's events in sequence order. An unsequenced
 // one wins only over a row from an older event (by event time, then event id). It
 // reports whether the row was written.
-func (w *ReadModelTxWriter) UpsertCustomer(ctx context.Context, c domain.Customer, v application.SourceVersion) (bool, error) {
+func (w *ReadModelTxStore) UpsertCustomer(ctx context.Context, c domain.Customer, v application.SourceVersion) (bool, error) {
 	tag, err := w.tx.Exec(ctx, `INSERT INTO customers (customer_id, name, address, postal_code, city, event_time, event_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
@@ -41,7 +42,7 @@ func (w *ReadModelTxWriter) UpsertCustomer(ctx context.Context, c domain.Custome
 
 // RecordJobPlan creates the job with its plan, or adds the plan to the job whose finish
 // arrived first. The plan of an invoiced job is left as it was billed.
-func (w *ReadModelTxWriter) RecordJobPlan(ctx context.Context, p domain.JobPlan) error {
+func (w *ReadModelTxStore) RecordJobPlan(ctx context.Context, p domain.JobPlan) error {
 	_, err := w.tx.Exec(ctx, `INSERT INTO jobs (job_id, planning_date, planned, customer_id, description,
 			license_number, planned_start, planned_end)
 		VALUES ($1, $2, true, $3, $4, $5, $6, $7)
@@ -60,7 +61,7 @@ func (w *ReadModelTxWriter) RecordJobPlan(ctx context.Context, p domain.JobPlan)
 // RecordJobFinish marks the job finished with its actual times, creating it when its
 // plan has not arrived yet (the plan completes it later). A job that is already
 // finished keeps its first times: the workshop finishes a job once.
-func (w *ReadModelTxWriter) RecordJobFinish(ctx context.Context, f domain.JobFinish) error {
+func (w *ReadModelTxStore) RecordJobFinish(ctx context.Context, f domain.JobFinish) error {
 	_, err := w.tx.Exec(ctx, `INSERT INTO jobs (job_id, planning_date, finished, actual_start, actual_end)
 		VALUES ($1, $2, true, $3, $4)
 		ON CONFLICT (job_id) DO UPDATE SET finished = true, actual_start = EXCLUDED.actual_start,

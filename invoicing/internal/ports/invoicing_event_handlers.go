@@ -2,12 +2,8 @@ package ports
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pitstop/pitstop/invoicing/internal/application"
 	"github.com/pitstop/pitstop/invoicing/internal/domain"
@@ -31,75 +27,66 @@ var FilterSubjects = []string{
 	timekeeperevents.SubjectDayHasPassed,
 }
 
-// EventHandlers apply invoicing's events. Handle is a messaging.Handler: every effect
-// commits in the consumer's transaction together with the event's inbox row, so a
-// redelivered event changes nothing, and the read model is order-tolerant (customers:
-// newer event wins; jobs: plan and finish merge in either order).
-type EventHandlers struct {
-	app       application.Application
-	readModel func(tx pgx.Tx) application.ReadModelWriter
-	book      func(tx pgx.Tx) application.InvoiceBook
-	log       *slog.Logger
+// Store is what the event handlers write through: the read model and the invoices,
+// bound by messaging.Bind to the consumer's transaction.
+type Store interface {
+	application.ReadModelWriter
+	application.InvoiceBook
 }
 
-// NewEventHandlers returns the handlers of app; readModel and book bind the storage
-// to the consumer's transaction.
-func NewEventHandlers(app application.Application, readModel func(tx pgx.Tx) application.ReadModelWriter,
-	book func(tx pgx.Tx) application.InvoiceBook, log *slog.Logger) *EventHandlers {
+// EventHandlers apply invoicing's events. Handle receives the store bound to the
+// consumer's transaction: every effect commits together with the event's inbox row, so
+// a redelivered event changes nothing, and the read model is order-tolerant
+// (customers: newer event wins; jobs: plan and finish merge in either order).
+type EventHandlers struct {
+	app application.Application
+	log *slog.Logger
+}
+
+// NewEventHandlers returns the handlers of app.
+func NewEventHandlers(app application.Application, log *slog.Logger) *EventHandlers {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &EventHandlers{app: app, readModel: readModel, book: book, log: log}
+	return &EventHandlers{app: app, log: log}
 }
 
-// Handle applies one event. An event that can never be applied (undecodable, missing
-// ids, bad dates or times, an end before the start) is answered with an error wrapping
-// messaging.ErrPermanent, so it is dead-lettered at once with its reason; other errors
-// are redelivered. Event types it does not know are acknowledged and ignored.
-func (h *EventHandlers) Handle(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+// Handle applies one event through s. An event that can never be applied
+// (undecodable, missing ids, bad dates or times, an end before the start) is answered
+// with an error wrapping messaging.ErrPermanent, so it is dead-lettered at once with
+// its reason; other errors are redelivered. Event types it does not know are
+// acknowledged and ignored.
+func (h *EventHandlers) Handle(ctx context.Context, s Store, ev events.Envelope) error {
 	var err error
 	switch ev.Type {
 	case customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated, customerevents.SubjectCustomerStateTransferred:
-		err = h.customer(ctx, tx, ev)
+		err = h.customer(ctx, s, ev)
 	case workshopevents.SubjectMaintenanceJobPlanned:
-		err = h.jobPlanned(ctx, tx, ev)
+		err = h.jobPlanned(ctx, s, ev)
 	case workshopevents.SubjectMaintenanceJobFinished:
-		err = h.jobFinished(ctx, tx, ev)
+		err = h.jobFinished(ctx, s, ev)
 	case timekeeperevents.SubjectDayHasPassed:
-		err = h.dayHasPassed(ctx, tx, ev)
+		err = h.dayHasPassed(ctx, s, ev)
 	default:
 		return nil
 	}
-	if permanent(err) {
-		return fmt.Errorf("%w: %s %s: %w", messaging.ErrPermanent, ev.Type, ev.ID, err)
-	}
-	return err
+	return messaging.Permanent(err, events.ErrMalformed, domain.ErrInvalidCustomer, domain.ErrInvalidJob,
+		domain.ErrInvalidDate, domain.ErrInvalidInvoice)
 }
 
-// permanent reports whether retrying err cannot help.
-func permanent(err error) bool {
-	for _, target := range []error{events.ErrMalformed, domain.ErrInvalidCustomer, domain.ErrInvalidJob,
-		domain.ErrInvalidDate, domain.ErrInvalidInvoice} {
-		if errors.Is(err, target) {
-			return true
-		}
-	}
-	return false
-}
-
-func (h *EventHandlers) customer(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+func (h *EventHandlers) customer(ctx context.Context, w application.ReadModelWriter, ev events.Envelope) error {
 	var c customerevents.Customer
 	if err := ev.Decode(&c); err != nil {
 		return err
 	}
-	_, err := h.app.RecordCustomer.Handle(ctx, h.readModel(tx), application.RecordCustomer{
+	_, err := h.app.RecordCustomer.Handle(ctx, w, application.RecordCustomer{
 		Version: application.SourceVersion{Time: ev.Time, EventID: ev.ID, Seq: ev.Seq},
 		Customer: domain.CustomerDetails{CustomerID: c.CustomerID, Name: c.Name, Address: c.Address,
 			PostalCode: c.PostalCode, City: c.City}})
 	return err
 }
 
-func (h *EventHandlers) jobPlanned(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+func (h *EventHandlers) jobPlanned(ctx context.Context, w application.ReadModelWriter, ev events.Envelope) error {
 	var p workshopevents.MaintenanceJobPlanned
 	if err := ev.Decode(&p); err != nil {
 		return err
@@ -115,10 +102,10 @@ func (h *EventHandlers) jobPlanned(ctx context.Context, tx pgx.Tx, ev events.Env
 	if err := verr.OrNil(); err != nil {
 		return err
 	}
-	return h.app.RecordJobPlanned.Handle(ctx, h.readModel(tx), application.RecordJobPlanned{Plan: in})
+	return h.app.RecordJobPlanned.Handle(ctx, w, application.RecordJobPlanned{Plan: in})
 }
 
-func (h *EventHandlers) jobFinished(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+func (h *EventHandlers) jobFinished(ctx context.Context, w application.ReadModelWriter, ev events.Envelope) error {
 	var f workshopevents.MaintenanceJobFinished
 	if err := ev.Decode(&f); err != nil {
 		return err
@@ -133,10 +120,10 @@ func (h *EventHandlers) jobFinished(ctx context.Context, tx pgx.Tx, ev events.En
 	if err := verr.OrNil(); err != nil {
 		return err
 	}
-	return h.app.RecordJobFinished.Handle(ctx, h.readModel(tx), cmd)
+	return h.app.RecordJobFinished.Handle(ctx, w, cmd)
 }
 
-func (h *EventHandlers) dayHasPassed(ctx context.Context, tx pgx.Tx, ev events.Envelope) error {
+func (h *EventHandlers) dayHasPassed(ctx context.Context, book application.InvoiceBook, ev events.Envelope) error {
 	var d timekeeperevents.DayHasPassed
 	if err := ev.Decode(&d); err != nil {
 		return err
@@ -145,7 +132,7 @@ func (h *EventHandlers) dayHasPassed(ctx context.Context, tx pgx.Tx, ev events.E
 	if err != nil {
 		return err
 	}
-	res, err := h.app.InvoiceFinishedJobs.Handle(ctx, h.book(tx), application.InvoiceFinishedJobs{Date: day})
+	res, err := h.app.InvoiceFinishedJobs.Handle(ctx, book, application.InvoiceFinishedJobs{Date: day})
 	if err != nil {
 		return err
 	}

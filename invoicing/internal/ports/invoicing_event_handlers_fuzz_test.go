@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/pitstop/pitstop/invoicing/internal/application"
 	"github.com/pitstop/pitstop/invoicing/internal/domain"
@@ -41,11 +40,8 @@ type html struct{}
 
 func (html) RenderInvoice(domain.Invoice) (string, error) { return "<p></p>", nil }
 
-func handlers(m *memory) *ports.EventHandlers {
-	a := application.New(nil, html{}, time.Now)
-	return ports.NewEventHandlers(a,
-		func(pgx.Tx) application.ReadModelWriter { return m },
-		func(pgx.Tx) application.InvoiceBook { return m }, nil)
+func handlers() *ports.EventHandlers {
+	return ports.NewEventHandlers(application.New(nil, html{}, time.Now), nil)
 }
 
 // FuzzEventHandlers feeds arbitrary bodies of every consumed event type to the
@@ -71,7 +67,7 @@ func FuzzEventHandlers(f *testing.F) {
 	f.Add(uint8(4), []byte(`[1,2]`))
 	f.Fuzz(func(t *testing.T, typ uint8, body []byte) {
 		ev := events.Envelope{ID: uuid.New(), Type: types[int(typ)%len(types)], Source: "fuzz", Time: time.Now(), Data: body}
-		err := handlers(&memory{}).Handle(context.Background(), nil, ev)
+		err := handlers().Handle(context.Background(), &memory{}, ev)
 		if err != nil && !errors.Is(err, messaging.ErrPermanent) {
 			t.Fatalf("%s %q: retryable error %v", ev.Type, body, err)
 		}
@@ -98,7 +94,7 @@ func TestEventHandlersClassifyErrors(t *testing.T) {
 		{timekeeperevents.SubjectDayHasPassed, `{"date":"2026-03-03"}`, false},
 		{"pitstop.vehicles.VehicleRegistered", `{}`, false},
 	} {
-		err := handlers(&memory{}).Handle(context.Background(), nil,
+		err := handlers().Handle(context.Background(), &memory{},
 			events.Envelope{ID: uuid.New(), Type: tc.typ, Time: time.Now(), Data: []byte(tc.body)})
 		if tc.permanent != errors.Is(err, messaging.ErrPermanent) || (!tc.permanent && err != nil) {
 			t.Errorf("%s %s: error %v, permanent %v", tc.typ, tc.body, err, tc.permanent)
