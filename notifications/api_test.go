@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 // TestListReminders: GET /api/reminders lists the reminders in creation order with
@@ -108,10 +109,10 @@ func TestListReminders(t *testing.T) {
 func TestListRemindersEmpty(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	res := h.get("/api/reminders")
-	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"items":[]`) ||
-		strings.Contains(string(res.body), "next") {
-		t.Errorf("empty list: %d %s", res.status, res.body)
+	res := h.Get("/api/reminders")
+	if res.Status != http.StatusOK || !strings.Contains(string(res.Body), `"items":[]`) ||
+		strings.Contains(string(res.Body), "next") {
+		t.Errorf("empty list: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -136,8 +137,8 @@ func TestListRemindersRejectsBadParameters(t *testing.T) {
 		{"customerId=" + strings.Repeat("x", 1001), []string{"customerId"}},
 		{"limit=-1&cursor=x&date=x&customerId=%0A", []string{"cursor", "customerId", "date", "limit"}},
 	} {
-		p := problemOf(t, h.get("/api/reminders?"+tc.query), http.StatusBadRequest)
-		if got := fieldsOf(p); !reflect.DeepEqual(got, tc.want) {
+		p := h.Get("/api/reminders?"+tc.query).Problem(t, http.StatusBadRequest)
+		if got := servicetest.Fields(p); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("?%.60s: fields %v, want %v", tc.query, got, tc.want)
 		}
 	}
@@ -146,7 +147,7 @@ func TestListRemindersRejectsBadParameters(t *testing.T) {
 		t.Errorf("injection attempt listed %d reminders", len(l.Items))
 	}
 	// Other methods are 405 problem documents.
-	res, err := openapitest.Client(t, "notifications").Post(h.srv.URL+"/api/reminders", "application/json", strings.NewReader("{}"))
+	res, err := openapitest.Client(t, "notifications").Post(h.Server.URL+"/api/reminders", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func FuzzListRemindersQuery(f *testing.F) {
 	}
 	h := newHarness(f)
 	f.Fuzz(func(t *testing.T, query string) {
-		u, err := url.Parse(h.srv.URL + "/api/reminders")
+		u, err := url.Parse(h.Server.URL + "/api/reminders")
 		if err != nil {
 			t.Fatal(err)
 		}

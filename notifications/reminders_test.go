@@ -30,7 +30,7 @@ func TestNoJobsNoMail(t *testing.T) {
 	if n := h.queuedMails(); n != 0 {
 		t.Fatalf("%d mails queued for a day without jobs", n)
 	}
-	if n := h.count(`SELECT count(*) FROM reminders`); n != 0 {
+	if n := h.QueryInt(`SELECT count(*) FROM reminders`); n != 0 {
 		t.Errorf("%d reminders for a day without jobs", n)
 	}
 	if ms := h.smtp.Messages(); len(ms) != 0 {
@@ -78,7 +78,7 @@ func TestOneJobOneMail(t *testing.T) {
 		payload  []byte
 		sameTime bool
 	)
-	if err := h.pool.QueryRow(context.Background(), `SELECT o.payload, o.occurred_at = m.sent_at
+	if err := h.Pool.QueryRow(context.Background(), `SELECT o.payload, o.occurred_at = m.sent_at
 		FROM outbox o JOIN mail_outbox m ON m.message_id = $2
 		WHERE o.event_type = $1`,
 		notificationevents.SubjectMaintenanceReminderSent, wantID).Scan(&payload, &sameTime); err != nil {
@@ -164,8 +164,8 @@ func TestFinishedJobIsNotReminded(t *testing.T) {
 	done := h.planJob(lisa, today, 8, "APK inspection", "AB-123-C")
 	h.planJob(lisa, today, 13, "Oil change", "AB-123-C")
 	bobsDone := h.planJob(bob, today, 8, "Tyres", "XY-99-Z")
-	h.publish(jobFinished(t, done))
-	h.publish(jobFinished(t, bobsDone))
+	h.Publish(jobFinished(t, done))
+	h.Publish(jobFinished(t, bobsDone))
 	h.beginDay(today)
 
 	ms := h.waitAllSent()
@@ -184,13 +184,13 @@ func TestFinishBeforePlanIsNotReminded(t *testing.T) {
 	h := newHarness(t)
 	c := h.registerCustomer("Lisa de Vries", "lisa@example.com")
 	j := job{id: uuid.NewString(), date: today, description: "APK inspection", licence: "AB-123-C", startHour: 8, endHour: 10}
-	h.publish(jobFinished(t, j))
-	h.publish(jobPlanned(t, c, j))
+	h.Publish(jobFinished(t, j))
+	h.Publish(jobPlanned(t, c, j))
 	h.beginDay(today)
 	if n := h.queuedMails(); n != 0 {
 		t.Fatalf("%d mails queued for a finished job", n)
 	}
-	if n := h.count(`SELECT count(*) FROM jobs WHERE job_id = $1 AND planned AND finished`, j.id); n != 1 {
+	if n := h.QueryInt(`SELECT count(*) FROM jobs WHERE job_id = $1 AND planned AND finished`, j.id); n != 1 {
 		t.Errorf("job row planned and finished: %d, want 1", n)
 	}
 }
@@ -206,8 +206,8 @@ func TestDayHasPassedDeliveredTwiceSendsOneMail(t *testing.T) {
 	day := h.beginDay(today)
 	h.waitAllSent()
 
-	h.publish(day, uuid.NewString())
-	testutil.Eventually(t, wait, func() bool { return h.metric("pitstop_consumer_duplicates_total") == 1 },
+	h.Publish(day, uuid.NewString())
+	testutil.Eventually(t, wait, func() bool { return h.Metric("pitstop_consumer_duplicates_total") == 1 },
 		"the second delivery was never recognised as a duplicate")
 	if n := h.queuedMails(); n != 1 {
 		t.Errorf("%d mails queued, want 1", n)
@@ -215,7 +215,7 @@ func TestDayHasPassedDeliveredTwiceSendsOneMail(t *testing.T) {
 	if ms := h.waitAllSent(); len(ms) != 1 {
 		t.Errorf("%d mails sent, want 1: %s", len(ms), describe(ms))
 	}
-	if n := h.count(`SELECT count(*) FROM outbox`); n != 1 {
+	if n := h.QueryInt(`SELECT count(*) FROM outbox`); n != 1 {
 		t.Errorf("%d events in the outbox, want 1", n)
 	}
 }
@@ -231,7 +231,7 @@ func TestReplayedDaySendsNoSecondReminder(t *testing.T) {
 	h.waitAllSent()
 
 	h.beginDay(today)
-	if n := h.count(`SELECT count(*) FROM reminders`); n != 1 {
+	if n := h.QueryInt(`SELECT count(*) FROM reminders`); n != 1 {
 		t.Errorf("%d reminders, want 1", n)
 	}
 	if n := h.queuedMails(); n != 1 {
@@ -240,7 +240,7 @@ func TestReplayedDaySendsNoSecondReminder(t *testing.T) {
 	if ms := h.waitAllSent(); len(ms) != 1 {
 		t.Errorf("%d mails sent, want 1: %s", len(ms), describe(ms))
 	}
-	if n := h.count(`SELECT count(*) FROM outbox`); n != 1 {
+	if n := h.QueryInt(`SELECT count(*) FROM outbox`); n != 1 {
 		t.Errorf("%d events in the outbox, want 1", n)
 	}
 }
@@ -257,7 +257,7 @@ func TestSMTPDownNothingLost(t *testing.T) {
 	h.beginDay(today)
 
 	testutil.Eventually(t, wait, func() bool {
-		return h.count(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts >= 2`) == 1
+		return h.QueryInt(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts >= 2`) == 1
 	}, "the dispatcher never retried the pending mail")
 	items := h.reminders("").Items
 	if len(items) != 1 || items[0].SentAt != nil {
@@ -290,7 +290,7 @@ func TestMaintenanceReminderSentWaitsForTheMailServer(t *testing.T) {
 	j := h.planJob(c, today, 8, "APK inspection", "AB-123-C")
 	h.beginDay(today)
 	sentEvents := func() int {
-		return h.count(`SELECT count(*) FROM outbox WHERE event_type = $1`, notificationevents.SubjectMaintenanceReminderSent)
+		return h.QueryInt(`SELECT count(*) FROM outbox WHERE event_type = $1`, notificationevents.SubjectMaintenanceReminderSent)
 	}
 
 	// The reminder, its mail and (before the fix) its event commit in one transaction:
@@ -303,7 +303,7 @@ func TestMaintenanceReminderSentWaitsForTheMailServer(t *testing.T) {
 		t.Fatalf("%d MaintenanceReminderSent in the outbox while the mail is pending, want 0", n)
 	}
 	testutil.Eventually(t, wait, func() bool {
-		return h.count(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts >= 2`) == 1
+		return h.QueryInt(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND attempts >= 2`) == 1
 	}, "the dispatcher never retried the pending mail")
 	if n := sentEvents(); n != 0 {
 		t.Fatalf("%d MaintenanceReminderSent in the outbox after failed sends, want 0", n)
@@ -318,7 +318,7 @@ func TestMaintenanceReminderSentWaitsForTheMailServer(t *testing.T) {
 		payload []byte
 		at      time.Time
 	)
-	if err := h.pool.QueryRow(context.Background(), `SELECT payload, occurred_at FROM outbox WHERE event_type = $1`,
+	if err := h.Pool.QueryRow(context.Background(), `SELECT payload, occurred_at FROM outbox WHERE event_type = $1`,
 		notificationevents.SubjectMaintenanceReminderSent).Scan(&payload, &at); err != nil {
 		t.Fatal(err)
 	}
@@ -355,20 +355,20 @@ func TestCustomerArrivingAfterTheDayBeganIsRemindedThatDay(t *testing.T) {
 	h := newHarness(t)
 	lisa := customer{id: uuid.NewString(), name: "Lisa de Vries", email: "lisa@example.com"}
 	bob := customer{id: uuid.NewString(), name: "Bob Jansen", email: "bob@example.com"}
-	h.publish(jobPlanned(t, lisa, job{id: uuid.NewString(), date: today, description: "APK", licence: "AB-123-C", startHour: 8, endHour: 10}))
-	h.publish(jobPlanned(t, bob, job{id: uuid.NewString(), date: today, description: "Oil", licence: "XY-99-Z", startHour: 8, endHour: 10}))
+	h.Publish(jobPlanned(t, lisa, job{id: uuid.NewString(), date: today, description: "APK", licence: "AB-123-C", startHour: 8, endHour: 10}))
+	h.Publish(jobPlanned(t, bob, job{id: uuid.NewString(), date: today, description: "Oil", licence: "XY-99-Z", startHour: 8, endHour: 10}))
 	h.beginDay(today)
 	if n := h.queuedMails(); n != 0 {
 		t.Fatalf("%d mails queued without customer data", n)
 	}
 
-	h.waitProcessed(h.publish(customerRegistered(t, lisa, time.Now())))
+	h.WaitProcessed(h.Publish(customerRegistered(t, lisa, time.Now())))
 	if ms := mailsTo(h.waitAllSent(), "lisa@example.com"); len(ms) != 1 || !strings.Contains(ms[0].Text, "AB-123-C") {
 		t.Fatalf("mails to lisa %s, want the waiting reminder", describe(ms))
 	}
 
 	h.beginDay("2024-05-02")
-	h.waitProcessed(h.publish(customerRegistered(t, bob, time.Now())))
+	h.WaitProcessed(h.Publish(customerRegistered(t, bob, time.Now())))
 	if n := h.queuedMails(); n != 1 {
 		t.Errorf("%d mails queued, want only lisa's (bob's day is over)", n)
 	}
@@ -381,11 +381,11 @@ func TestOlderCustomerUpdateNeverOverwritesNewer(t *testing.T) {
 	h := newHarness(t)
 	c := customer{id: uuid.NewString(), name: "Lisa de Vries", email: "old@example.com"}
 	now := time.Now()
-	h.publish(customerRegistered(t, c, now.Add(-2*time.Hour)))
+	h.Publish(customerRegistered(t, c, now.Add(-2*time.Hour)))
 	newer := c
 	newer.email = "new@example.com"
-	h.publish(customerUpdated(t, newer, now))
-	h.publish(customerUpdated(t, c, now.Add(-time.Hour))) // older, delivered last
+	h.Publish(customerUpdated(t, newer, now))
+	h.Publish(customerUpdated(t, c, now.Add(-time.Hour))) // older, delivered last
 	h.planJob(c, today, 8, "APK", "AB-123-C")
 	h.beginDay(today)
 	ms := h.waitAllSent()
@@ -403,9 +403,9 @@ func TestPoisonEventsAreDeadLetteredAndDoNotStopTheFlow(t *testing.T) {
 	c := h.registerCustomer("Lisa de Vries", "lisa@example.com")
 	bad := jobPlanned(t, c, job{id: uuid.NewString(), date: today, description: "APK", licence: "AB-123-C", startHour: 8, endHour: 10})
 	bad.Data = []byte(`{"planningDate":"2024-05-01","jobId":"j","startTime":"8 o'clock","endTime":"","customer":{"customerId":"x"}}`)
-	h.publish(bad)
+	h.Publish(bad)
 	badMail := customerRegistered(t, customer{id: uuid.NewString(), name: "X", email: "not an address"}, time.Now())
-	h.publish(badMail)
+	h.Publish(badMail)
 	h.planJob(c, today, 8, "APK", "AB-123-C")
 	h.beginDay(today)
 	if ms := h.waitAllSent(); len(ms) != 1 {
@@ -413,7 +413,7 @@ func TestPoisonEventsAreDeadLetteredAndDoNotStopTheFlow(t *testing.T) {
 	}
 	for _, ev := range []events.Envelope{bad, badMail} {
 		var reason string
-		err := h.pool.QueryRow(context.Background(), `SELECT reason FROM consumer_dead_letter WHERE event_id = $1`,
+		err := h.Pool.QueryRow(context.Background(), `SELECT reason FROM consumer_dead_letter WHERE event_id = $1`,
 			ev.ID.String()).Scan(&reason)
 		if err != nil {
 			t.Errorf("event %s not dead-lettered: %v", ev.Type, err)
@@ -432,7 +432,7 @@ func TestRelayPublishesMaintenanceReminderSent(t *testing.T) {
 	j := h.planJob(c, today, 8, "APK", "AB-123-C")
 	h.beginDay(today)
 
-	relay, err := outbox.NewRelay(h.pool, h.nc, outbox.RelayConfig{Schema: notifications.Schema,
+	relay, err := outbox.NewRelay(h.Pool, h.NC, outbox.RelayConfig{Schema: notifications.Schema,
 		PollInterval: 50 * time.Millisecond}, testutil.Logger(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -447,7 +447,7 @@ func TestRelayPublishesMaintenanceReminderSent(t *testing.T) {
 		}
 	})
 
-	cons, err := h.js.OrderedConsumer(context.Background(), "PITSTOP", jetstream.OrderedConsumerConfig{
+	cons, err := h.JS.OrderedConsumer(context.Background(), "PITSTOP", jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{notificationevents.SubjectMaintenanceReminderSent}})
 	if err != nil {
 		t.Fatal(err)
