@@ -58,11 +58,11 @@ func (h ListEntriesHandler) Handle(ctx context.Context, q ListEntries) (paging.P
 	to := parseTime(verr, "to", q.To)
 	limit, err := paging.ParseLimit(q.Limit)
 	if err != nil {
-		verr.Add("limit", fmt.Sprintf("must be an integer between 1 and %d", paging.MaxLimit))
+		verr.Add(paging.ErrInvalidLimit.Param, paging.ErrInvalidLimit.Detail)
 	}
 	after, err := paging.DecodePosition(cursorPrefix, q.Cursor)
 	if err != nil {
-		verr.Add("cursor", "is not a cursor handed out by this API")
+		verr.Add(paging.ErrInvalidCursor.Param, paging.ErrInvalidCursor.Detail)
 	}
 	f, err := domain.NewFilter(domain.FilterInput{Type: q.Type, Subject: q.Subject, From: from, To: to})
 	if fe := (*domain.ValidationError)(nil); errors.As(err, &fe) {

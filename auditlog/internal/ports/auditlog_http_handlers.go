@@ -3,15 +3,12 @@
 package ports
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 
 	"github.com/pitstop/pitstop/auditlog/internal/application"
@@ -41,16 +38,13 @@ const BasePath = "/api/auditlog"
 // attributes (time with the offset and precision it was published with), the body as
 // published, and when the audit log stored it.
 type HTTPHandlers struct {
-	app application.Application
-	log *slog.Logger
+	app  application.Application
+	errs *problem.Translator
 }
 
 // NewHTTPHandlers returns the handlers of app; log receives internal errors.
 func NewHTTPHandlers(app application.Application, log *slog.Logger) *HTTPHandlers {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &HTTPHandlers{app: app, log: log}
+	return &HTTPHandlers{app: app, errs: errorResponses(log)}
 }
 
 // Routes mounts the API on r.
@@ -89,7 +83,7 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 		Limit: q.Get("limit"), Cursor: q.Get("cursor"),
 	})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	res := listResponse{Items: make([]entryResponse, 0, len(page.Items)), Next: page.Next}
@@ -102,38 +96,21 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 	id, err := uuid.Parse(chi.URLParam(r, "eventId"))
 	if err != nil {
-		h.fail(w, r, domain.ErrEntryNotFound)
+		h.errs.Respond(w, r, domain.ErrEntryNotFound)
 		return
 	}
 	e, err := h.app.GetEntry.Handle(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toResponse(e))
 }
 
-// statusClientClosedRequest answers a request whose client went away (never read).
-const statusClientClosedRequest = 499
-
-// fail translates an error from the application into a problem document. It is the
-// one place where this port maps errors to HTTP statuses.
-func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var verr *domain.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		pv := &problem.ValidationError{}
-		for _, f := range verr.Fields {
-			pv.Add(f.Field, f.Detail)
-		}
-		problem.Validation(w, r, pv)
-	case errors.Is(err, domain.ErrEntryNotFound):
-		problem.Status(w, r, http.StatusNotFound, "audit entry not found")
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		problem.Write(w, r, problem.Problem{Status: statusClientClosedRequest, Title: "Client Closed Request"})
-	default:
-		h.log.ErrorContext(r.Context(), "auditlog request failed", "err", err,
-			"request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
-		problem.Status(w, r, http.StatusInternalServerError, "internal error")
-	}
+// errorResponses maps the auditlog context's own errors; problem.Translator does the
+// rest (field errors, 499, 500).
+func errorResponses(log *slog.Logger) *problem.Translator {
+	return problem.NewTranslator("auditlog", log,
+		problem.Is(domain.ErrEntryNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "audit entry not found"}),
+	)
 }

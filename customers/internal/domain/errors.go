@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"iter"
 	"strings"
 )
 
@@ -36,6 +37,18 @@ func (v *ValidationError) Error() string {
 		parts = append(parts, f.Field+": "+f.Detail)
 	}
 	return "invalid customer: " + strings.Join(parts, "; ")
+}
+
+// FieldErrors yields every invalid field with its detail, in the order they were
+// added: the behaviour the HTTP port answers as a 400 listing the fields.
+func (v *ValidationError) FieldErrors() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, f := range v.Fields {
+			if !yield(f.Field, f.Detail) {
+				return
+			}
+		}
+	}
 }
 
 // Add records that field is invalid.

@@ -2,19 +2,15 @@
 package ports
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 
 	"github.com/pitstop/pitstop/customers/internal/application"
 	"github.com/pitstop/pitstop/customers/internal/domain"
 	"github.com/pitstop/pitstop/shared-go/httpx"
-	"github.com/pitstop/pitstop/shared-go/paging"
 	"github.com/pitstop/pitstop/shared-go/problem"
 )
 
@@ -35,16 +31,13 @@ const BasePath = "/api/customers"
 // field; malformed JSON and wrong types are 400, oversized bodies 413, non-JSON
 // content types 415. Nothing is stored by a rejected request.
 type HTTPHandlers struct {
-	app application.Application
-	log *slog.Logger
+	app  application.Application
+	errs *problem.Translator
 }
 
 // NewHTTPHandlers returns the handlers of app; log receives internal errors.
 func NewHTTPHandlers(app application.Application, log *slog.Logger) *HTTPHandlers {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &HTTPHandlers{app: app, log: log}
+	return &HTTPHandlers{app: app, errs: errorResponses(log)}
 }
 
 // Routes mounts the API on r.
@@ -97,13 +90,13 @@ func location(c domain.Customer) string { return BasePath + "/" + c.ID().String(
 func (h *HTTPHandlers) register(w http.ResponseWriter, r *http.Request) {
 	var req customerRequest
 	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.WriteDecodeError(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	res, err := h.app.RegisterCustomer.Handle(r.Context(),
 		application.RegisterCustomer{CustomerID: req.CustomerID, Details: req.details()})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	w.Header().Set("Location", location(res.Customer))
@@ -117,18 +110,18 @@ func (h *HTTPHandlers) register(w http.ResponseWriter, r *http.Request) {
 func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r)
 	if !ok {
-		h.fail(w, r, domain.ErrCustomerNotFound)
+		h.errs.Respond(w, r, domain.ErrCustomerNotFound)
 		return
 	}
 	var req customerRequest
 	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.WriteDecodeError(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	c, err := h.app.UpdateCustomer.Handle(r.Context(), application.UpdateCustomer{
 		CustomerID: id, RepeatedCustomerID: req.CustomerID, Details: req.details()})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toResponse(c))
@@ -137,12 +130,12 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(r)
 	if !ok {
-		h.fail(w, r, domain.ErrCustomerNotFound)
+		h.errs.Respond(w, r, domain.ErrCustomerNotFound)
 		return
 	}
 	c, err := h.app.GetCustomer.Handle(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toResponse(c))
@@ -153,7 +146,7 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 	page, err := h.app.ListCustomers.Handle(r.Context(),
 		application.ListCustomers{Limit: qs.Get("limit"), Cursor: qs.Get("cursor")})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	res := listResponse{Items: make([]customerResponse, 0, len(page.Items)), Next: page.Next}
@@ -169,42 +162,15 @@ func pathID(r *http.Request) (uuid.UUID, bool) {
 	return id, err == nil
 }
 
-// statusClientClosedRequest answers a request whose client went away (never read).
-const statusClientClosedRequest = 499
-
-// fail translates an error from the application into a problem document. It is the
-// one place where this port maps errors to HTTP statuses.
-func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var verr *domain.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		pv := &problem.ValidationError{}
-		for _, f := range verr.Fields {
-			pv.Add(f.Field, f.Detail)
-		}
-		problem.Validation(w, r, pv)
-	case errors.Is(err, domain.ErrCustomerNotFound):
-		problem.Status(w, r, http.StatusNotFound, "customer not found")
-	case errors.Is(err, domain.ErrCustomerConflict):
-		problem.Write(w, r, problem.Problem{
+// errorResponses maps the customers context's own errors; problem.Translator does
+// the rest (decode and field errors, paging, 499, 500).
+func errorResponses(log *slog.Logger) *problem.Translator {
+	return problem.NewTranslator("customers", log,
+		problem.Is(domain.ErrCustomerNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "customer not found"}),
+		problem.Is(domain.ErrCustomerConflict, problem.Problem{
 			Type:   "https://pitstop.example/problems/customer-id-conflict",
 			Title:  "Customer id already in use",
 			Status: http.StatusConflict,
-			Detail: domain.ErrCustomerConflict.Error(),
-		})
-	case errors.Is(err, paging.ErrInvalidLimit):
-		pv := &problem.ValidationError{}
-		pv.Add("limit", paging.ErrInvalidLimit.Error())
-		problem.Validation(w, r, pv)
-	case errors.Is(err, paging.ErrInvalidCursor):
-		pv := &problem.ValidationError{}
-		pv.Add("cursor", "is not a cursor handed out by this API")
-		problem.Validation(w, r, pv)
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		problem.Write(w, r, problem.Problem{Status: statusClientClosedRequest, Title: "Client Closed Request"})
-	default:
-		h.log.ErrorContext(r.Context(), "customers request failed", "err", err,
-			"request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
-		problem.Status(w, r, http.StatusInternalServerError, "internal error")
-	}
+		}),
+	)
 }

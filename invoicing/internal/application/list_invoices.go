@@ -53,11 +53,11 @@ func (h ListInvoicesHandler) Handle(ctx context.Context, q ListInvoices) (paging
 	}
 	limit, err := paging.ParseLimit(q.Limit)
 	if err != nil {
-		verr.Add("limit", fmt.Sprintf("must be an integer between 1 and %d", paging.MaxLimit))
+		verr.Add(paging.ErrInvalidLimit.Param, paging.ErrInvalidLimit.Detail)
 	}
 	after, err := paging.DecodePosition(cursorPrefix, q.Cursor)
 	if err != nil {
-		verr.Add("cursor", "is not a cursor handed out by this API")
+		verr.Add(paging.ErrInvalidCursor.Param, paging.ErrInvalidCursor.Detail)
 	}
 	if err := verr.OrNil(); err != nil {
 		return paging.Page[InvoiceRecord]{}, err

@@ -3,14 +3,11 @@
 package ports
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/google/uuid"
 
 	"github.com/pitstop/pitstop/invoicing/internal/application"
@@ -36,16 +33,13 @@ const BasePath = "/api/invoices"
 // licenseNumber, description, actualStartTime, actualEndTime, hours, amount}],
 // amount{currency, cents}, sentAt}; sentAt is null while the invoice mail is pending.
 type HTTPHandlers struct {
-	app application.Application
-	log *slog.Logger
+	app  application.Application
+	errs *problem.Translator
 }
 
 // NewHTTPHandlers returns the handlers of app; log receives internal errors.
 func NewHTTPHandlers(app application.Application, log *slog.Logger) *HTTPHandlers {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &HTTPHandlers{app: app, log: log}
+	return &HTTPHandlers{app: app, errs: errorResponses(log)}
 }
 
 // Routes mounts the API on r.
@@ -125,7 +119,7 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 		CustomerID: q.Get("customerId"), Limit: q.Get("limit"), Cursor: q.Get("cursor"),
 	})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	res := listResponse{Items: make([]invoiceResponse, 0, len(page.Items)), Next: page.Next}
@@ -139,38 +133,21 @@ func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 	id, err := uuid.Parse(chi.URLParam(r, "invoiceId"))
 	if err != nil {
 		// A string that is not a UUID cannot name an invoice: the same 404 as any unknown id.
-		h.fail(w, r, domain.ErrInvoiceNotFound)
+		h.errs.Respond(w, r, domain.ErrInvoiceNotFound)
 		return
 	}
 	inv, err := h.app.GetInvoice.Handle(r.Context(), id)
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toResponse(inv))
 }
 
-// statusClientClosedRequest answers a request whose client went away (never read).
-const statusClientClosedRequest = 499
-
-// fail translates an error from the application into a problem document. It is the
-// one place where this port maps errors to HTTP statuses.
-func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var verr *domain.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		pv := &problem.ValidationError{}
-		for _, f := range verr.Fields {
-			pv.Add(f.Field, f.Detail)
-		}
-		problem.Validation(w, r, pv)
-	case errors.Is(err, domain.ErrInvoiceNotFound):
-		problem.Status(w, r, http.StatusNotFound, "invoice not found")
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		problem.Write(w, r, problem.Problem{Status: statusClientClosedRequest, Title: "Client Closed Request"})
-	default:
-		h.log.ErrorContext(r.Context(), "invoicing request failed", "err", err,
-			"request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
-		problem.Status(w, r, http.StatusInternalServerError, "internal error")
-	}
+// errorResponses maps the invoicing context's own errors; problem.Translator does the
+// rest (field errors, 499, 500).
+func errorResponses(log *slog.Logger) *problem.Translator {
+	return problem.NewTranslator("invoicing", log,
+		problem.Is(domain.ErrInvoiceNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "invoice not found"}),
+	)
 }

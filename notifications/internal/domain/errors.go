@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"iter"
 	"strings"
 )
 
@@ -50,6 +51,18 @@ func (v *ValidationError) Error() string {
 
 // Unwrap returns the sentinel, so errors.Is(err, ErrInvalidJob) works.
 func (v *ValidationError) Unwrap() error { return v.Of }
+
+// FieldErrors yields every invalid field with its detail, in the order they were
+// added: the behaviour the HTTP port answers as a 400 listing the fields.
+func (v *ValidationError) FieldErrors() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, f := range v.Fields {
+			if !yield(f.Field, f.Detail) {
+				return
+			}
+		}
+	}
+}
 
 // Add records that field is invalid.
 func (v *ValidationError) Add(field, detail string) {

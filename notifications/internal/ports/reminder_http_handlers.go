@@ -1,17 +1,13 @@
 package ports
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/pitstop/pitstop/notifications/internal/application"
-	"github.com/pitstop/pitstop/notifications/internal/domain"
 	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/problem"
 )
@@ -29,16 +25,13 @@ const BasePath = "/api/reminders"
 // A reminder is {customerId, date, jobIds, messageId, createdAt, sentAt}: sentAt is when
 // the mail server accepted the e-mail, null while it is pending.
 type HTTPHandlers struct {
-	app application.Application
-	log *slog.Logger
+	app  application.Application
+	errs *problem.Translator
 }
 
 // NewHTTPHandlers returns the handlers of app; log receives internal errors.
 func NewHTTPHandlers(app application.Application, log *slog.Logger) *HTTPHandlers {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &HTTPHandlers{app: app, log: log}
+	return &HTTPHandlers{app: app, errs: errorResponses(log)}
 }
 
 // Routes mounts the API on r.
@@ -80,7 +73,7 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 		CustomerID: q.Get("customerId"), Date: q.Get("date"), Limit: q.Get("limit"), Cursor: q.Get("cursor"),
 	})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	res := listResponse{Items: make([]reminderResponse, 0, len(page.Items)), Next: page.Next}
@@ -90,25 +83,8 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
-// statusClientClosedRequest answers a request whose client went away (never read).
-const statusClientClosedRequest = 499
-
-// fail translates an error from the application into a problem document. It is the one
-// place where this port maps errors to HTTP statuses.
-func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var verr *domain.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		pv := &problem.ValidationError{}
-		for _, f := range verr.Fields {
-			pv.Add(f.Field, f.Detail)
-		}
-		problem.Validation(w, r, pv)
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		problem.Write(w, r, problem.Problem{Status: statusClientClosedRequest, Title: "Client Closed Request"})
-	default:
-		h.log.ErrorContext(r.Context(), "notifications request failed", "err", err,
-			"request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
-		problem.Status(w, r, http.StatusInternalServerError, "internal error")
-	}
+// errorResponses answers the notifications API's errors: problem.Translator does it
+// all (field errors, 499, 500); the context maps none of its own.
+func errorResponses(log *slog.Logger) *problem.Translator {
+	return problem.NewTranslator("notifications", log)
 }

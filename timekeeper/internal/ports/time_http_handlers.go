@@ -3,8 +3,6 @@
 package ports
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -35,6 +33,7 @@ type HTTPHandlers struct {
 	app     application.Application
 	loc     *time.Location
 	log     *slog.Logger
+	errs    *problem.Translator
 	metrics *Metrics
 }
 
@@ -47,7 +46,7 @@ func NewHTTPHandlers(app application.Application, loc *time.Location, log *slog.
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &HTTPHandlers{app: app, loc: loc, log: log, metrics: metrics}
+	return &HTTPHandlers{app: app, loc: loc, log: log, errs: errorResponses(log), metrics: metrics}
 }
 
 // Routes mounts the API on r.
@@ -71,7 +70,7 @@ func (h *HTTPHandlers) response(d domain.BusinessDay) businessDayResponse {
 func (h *HTTPHandlers) current(w http.ResponseWriter, r *http.Request) {
 	day, err := h.app.GetCurrentDay.Handle(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, h.response(day))
@@ -86,14 +85,14 @@ func (h *HTTPHandlers) startNext(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			pv := &problem.ValidationError{}
 			pv.Add("after", "must be a date YYYY-MM-DD")
-			problem.Validation(w, r, pv)
+			h.errs.Respond(w, r, pv)
 			return
 		}
 		after = d
 	}
 	res, err := h.app.StartNextDay.HandleIf(r.Context(), after)
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	h.metrics.dayStarted(triggerAPI)
@@ -103,34 +102,22 @@ func (h *HTTPHandlers) startNext(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusCreated, h.response(res.Day))
 }
 
-// statusClientClosedRequest answers a request whose client went away (never read).
-const statusClientClosedRequest = 499
-
-// fail translates an error from the application into a problem document: the one
-// place where this port maps errors to HTTP statuses.
-func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, domain.ErrNoBusinessDay):
-		problem.Status(w, r, http.StatusNotFound, domain.ErrNoBusinessDay.Error())
-	case errors.Is(err, domain.ErrDateOutOfRange):
-		problem.Write(w, r, problem.Problem{
+// errorResponses maps the timekeeper context's own errors; problem.Translator does the
+// rest (field errors, 499, 500).
+func errorResponses(log *slog.Logger) *problem.Translator {
+	return problem.NewTranslator("timekeeper", log,
+		problem.Is(domain.ErrNoBusinessDay, problem.Problem{Status: http.StatusNotFound}),
+		problem.Is(domain.ErrDateOutOfRange, problem.Problem{
 			Type:   "https://pitstop.example/problems/business-rule-violation",
 			Title:  "Business rule violated",
 			Status: http.StatusConflict,
 			Detail: "The calendar ends at 9999-12-31; no later business day can start.",
-		})
-	case errors.Is(err, domain.ErrDayMovedOn):
-		problem.Write(w, r, problem.Problem{
+		}),
+		problem.Is(domain.ErrDayMovedOn, problem.Problem{
 			Type:   "https://pitstop.example/problems/business-day-moved-on",
 			Title:  "Business day moved on",
 			Status: http.StatusConflict,
 			Detail: "The business day is no longer the one given in 'after'; nothing was started.",
-		})
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		problem.Write(w, r, problem.Problem{Status: statusClientClosedRequest, Title: "Client Closed Request"})
-	default:
-		h.log.ErrorContext(r.Context(), "timekeeper request failed", "err", err,
-			"request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
-		problem.Status(w, r, http.StatusInternalServerError, "internal error")
-	}
+		}),
+	)
 }

@@ -2,16 +2,12 @@
 package ports
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/pitstop/pitstop/shared-go/httpx"
-	"github.com/pitstop/pitstop/shared-go/paging"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/vehicles/internal/application"
 	"github.com/pitstop/pitstop/vehicles/internal/domain"
@@ -35,16 +31,13 @@ const BasePath = "/api/vehicles"
 // listing every invalid field; malformed JSON and wrong types are 400, oversized
 // bodies 413, non-JSON content types 415. Nothing is stored by a rejected request.
 type HTTPHandlers struct {
-	app application.Application
-	log *slog.Logger
+	app  application.Application
+	errs *problem.Translator
 }
 
 // NewHTTPHandlers returns the handlers of app; log receives internal errors.
 func NewHTTPHandlers(app application.Application, log *slog.Logger) *HTTPHandlers {
-	if log == nil {
-		log = slog.Default()
-	}
-	return &HTTPHandlers{app: app, log: log}
+	return &HTTPHandlers{app: app, errs: errorResponses(log)}
 }
 
 // Routes mounts the API on r.
@@ -91,13 +84,13 @@ func location(v domain.Vehicle) string { return BasePath + "/" + v.LicenseNumber
 func (h *HTTPHandlers) register(w http.ResponseWriter, r *http.Request) {
 	var req vehicleRequest
 	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.WriteDecodeError(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	res, err := h.app.RegisterVehicle.Handle(r.Context(),
 		application.RegisterVehicle{LicenseNumber: req.LicenseNumber, Details: req.details()})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	w.Header().Set("Location", location(res.Vehicle))
@@ -113,18 +106,18 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 	// An address that cannot name a vehicle is 404 before the body is looked at,
 	// as for any unknown vehicle.
 	if _, err := domain.NewLicenseNumber(l); err != nil {
-		h.fail(w, r, domain.ErrVehicleNotFound)
+		h.errs.Respond(w, r, domain.ErrVehicleNotFound)
 		return
 	}
 	var req vehicleRequest
 	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.WriteDecodeError(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	v, err := h.app.UpdateVehicle.Handle(r.Context(), application.UpdateVehicle{
 		LicenseNumber: l, RepeatedLicenseNumber: req.LicenseNumber, Details: req.details()})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toResponse(v))
@@ -133,7 +126,7 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 	v, err := h.app.GetVehicle.Handle(r.Context(), chi.URLParam(r, "licenseNumber"))
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toResponse(v))
@@ -144,7 +137,7 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 	page, err := h.app.ListVehicles.Handle(r.Context(), application.ListVehicles{
 		Limit: qs.Get("limit"), Cursor: qs.Get("cursor"), OwnerID: qs.Get("ownerId")})
 	if err != nil {
-		h.fail(w, r, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	res := listResponse{Items: make([]vehicleResponse, 0, len(page.Items)), Next: page.Next}
@@ -154,47 +147,16 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
-// statusClientClosedRequest answers a request whose client went away (never read).
-const statusClientClosedRequest = 499
-
-// fail translates an error from the application into a problem document. It is the
-// one place where this port maps errors to HTTP statuses.
-func (h *HTTPHandlers) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var verr *domain.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		pv := &problem.ValidationError{}
-		for _, f := range verr.Fields {
-			pv.Add(f.Field, f.Detail)
-		}
-		problem.Validation(w, r, pv)
-	case errors.Is(err, domain.ErrVehicleNotFound):
-		problem.Status(w, r, http.StatusNotFound, "vehicle not found")
-	case errors.Is(err, domain.ErrVehicleConflict):
-		problem.Write(w, r, problem.Problem{
+// errorResponses maps the vehicles context's own errors; problem.Translator does the
+// rest (decode and field errors, paging, 499, 500).
+func errorResponses(log *slog.Logger) *problem.Translator {
+	return problem.NewTranslator("vehicles", log,
+		problem.Field(application.ErrInvalidOwnerFilter, "ownerId", "must be a UUID"),
+		problem.Is(domain.ErrVehicleNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "vehicle not found"}),
+		problem.Is(domain.ErrVehicleConflict, problem.Problem{
 			Type:   "https://pitstop.example/problems/license-number-conflict",
 			Title:  "Licence number already registered",
 			Status: http.StatusConflict,
-			Detail: domain.ErrVehicleConflict.Error(),
-		})
-	case errors.Is(err, paging.ErrInvalidLimit) || errors.Is(err, paging.ErrInvalidCursor) ||
-		errors.Is(err, application.ErrInvalidOwnerFilter):
-		pv := &problem.ValidationError{}
-		if errors.Is(err, paging.ErrInvalidLimit) {
-			pv.Add("limit", paging.ErrInvalidLimit.Error())
-		}
-		if errors.Is(err, paging.ErrInvalidCursor) {
-			pv.Add("cursor", "is not a cursor handed out by this API")
-		}
-		if errors.Is(err, application.ErrInvalidOwnerFilter) {
-			pv.Add("ownerId", "must be a UUID")
-		}
-		problem.Validation(w, r, pv)
-	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		problem.Write(w, r, problem.Problem{Status: statusClientClosedRequest, Title: "Client Closed Request"})
-	default:
-		h.log.ErrorContext(r.Context(), "vehicles request failed", "err", err,
-			"request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
-		problem.Status(w, r, http.StatusInternalServerError, "internal error")
-	}
+		}),
+	)
 }
