@@ -1,6 +1,9 @@
 package domain
 
-import "errors"
+import (
+	"errors"
+	"iter"
+)
 
 // Sentinel errors of the workshop domain. Rule violations are returned as *RuleViolation
 // values that wrap one of the Err...Rule sentinels, so callers can both test which rule
@@ -82,6 +85,16 @@ func (e *InvalidValueError) Unwrap() []error {
 		return []error{ErrInvalidValue, e.Cause}
 	}
 	return []error{ErrInvalidValue}
+}
+
+// FieldErrors yields the field and its detail (none when the value has no field name):
+// the behaviour the HTTP port answers as a 400 listing the fields.
+func (e *InvalidValueError) FieldErrors() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		if e.Field != "" {
+			yield(e.Field, e.Detail)
+		}
+	}
 }
 
 func invalid(field, detail string) error { return &InvalidValueError{Field: field, Detail: detail} }

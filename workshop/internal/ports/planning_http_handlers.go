@@ -23,13 +23,13 @@ type PlanningUseCases struct {
 
 // PlanningHTTPHandlers serves /api/workshopplanning.
 type PlanningHTTPHandlers struct {
-	uc  PlanningUseCases
-	log *slog.Logger
+	uc   PlanningUseCases
+	errs *problem.Translator
 }
 
 // NewPlanningHTTPHandlers returns the planning API over uc.
 func NewPlanningHTTPHandlers(uc PlanningUseCases, log *slog.Logger) *PlanningHTTPHandlers {
-	return &PlanningHTTPHandlers{uc: uc, log: log}
+	return &PlanningHTTPHandlers{uc: uc, errs: errorResponses(log)}
 }
 
 // Routes mounts the planning API on r.
@@ -51,34 +51,34 @@ func pathParam(r *http.Request, name string) string {
 }
 
 // jobIDParam parses the {jobId} path parameter; an id that cannot exist is a 404.
-func jobIDParam(w http.ResponseWriter, r *http.Request) (domain.JobID, bool) {
+func (h *PlanningHTTPHandlers) jobIDParam(w http.ResponseWriter, r *http.Request) (domain.JobID, bool) {
 	id, err := domain.NewJobID(pathParam(r, "jobId"))
 	if err != nil {
-		problem.Status(w, r, http.StatusNotFound, "maintenance job not found")
+		h.errs.Respond(w, r, domain.ErrJobNotFound)
 		return domain.JobID{}, false
 	}
 	return id, true
 }
 
 // dateParam parses the {date} path parameter; a bad date is a 400 naming "date".
-func dateParam(w http.ResponseWriter, r *http.Request) (domain.PlanningDate, bool) {
+func (h *PlanningHTTPHandlers) dateParam(w http.ResponseWriter, r *http.Request) (domain.PlanningDate, bool) {
 	verr := &problem.ValidationError{}
 	d := parseDate(verr, pathParam(r, "date"))
-	if verr.OrNil() != nil {
-		problem.Validation(w, r, verr)
+	if err := verr.OrNil(); err != nil {
+		h.errs.Respond(w, r, err)
 		return domain.PlanningDate{}, false
 	}
 	return d, true
 }
 
 func (h *PlanningHTTPHandlers) getPlanning(w http.ResponseWriter, r *http.Request) {
-	date, ok := dateParam(w, r)
+	date, ok := h.dateParam(w, r)
 	if !ok {
 		return
 	}
 	p, err := h.uc.GetPlanning.Handle(r.Context(), date)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toPlanningJSON(p))
@@ -87,12 +87,12 @@ func (h *PlanningHTTPHandlers) getPlanning(w http.ResponseWriter, r *http.Reques
 func (h *PlanningHTTPHandlers) planJob(w http.ResponseWriter, r *http.Request) {
 	cmd, err := decodePlanJob(r, pathParam(r, "date"))
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	res, err := h.uc.Plan.Handle(r.Context(), cmd)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/workshopplanning/"+res.Planning.Date().String()+"/jobs/"+res.JobID.String())
@@ -104,35 +104,35 @@ func (h *PlanningHTTPHandlers) planJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *PlanningHTTPHandlers) getJob(w http.ResponseWriter, r *http.Request) {
-	date, ok := dateParam(w, r)
+	date, ok := h.dateParam(w, r)
 	if !ok {
 		return
 	}
-	id, ok := jobIDParam(w, r)
+	id, ok := h.jobIDParam(w, r)
 	if !ok {
 		return
 	}
 	j, err := h.uc.GetJob.Handle(r.Context(), date, id)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toJobJSON(j))
 }
 
 func (h *PlanningHTTPHandlers) finishJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := jobIDParam(w, r)
+	id, ok := h.jobIDParam(w, r)
 	if !ok {
 		return
 	}
 	cmd, err := decodeFinishJob(r, pathParam(r, "date"), id)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	j, err := h.uc.Finish.Handle(r.Context(), cmd)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toJobJSON(j))

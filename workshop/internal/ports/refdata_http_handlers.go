@@ -1,10 +1,10 @@
 package ports
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -27,13 +27,13 @@ type RefDataUseCases struct {
 // RefDataHTTPHandlers serves /api/refdata: the customers and vehicles the workshop
 // knows from events, available while those contexts are down.
 type RefDataHTTPHandlers struct {
-	uc  RefDataUseCases
-	log *slog.Logger
+	uc   RefDataUseCases
+	errs *problem.Translator
 }
 
 // NewRefDataHTTPHandlers returns the reference-data API over uc.
 func NewRefDataHTTPHandlers(uc RefDataUseCases, log *slog.Logger) *RefDataHTTPHandlers {
-	return &RefDataHTTPHandlers{uc: uc, log: log}
+	return &RefDataHTTPHandlers{uc: uc, errs: errorResponses(log)}
 }
 
 // Routes mounts the reference-data API on r.
@@ -89,34 +89,33 @@ func validKey(s string) bool {
 const cursorPrefix = ""
 
 // pageParams parses ?limit= (1..200, default 50) and ?cursor= (opaque, from a previous
-// page's next), recording field errors.
+// page's next). Its errors are paging's (joined, one per bad parameter), answered as
+// field errors like every list's; a query string that cannot be parsed is a field
+// error of "query".
 func pageParams(r *http.Request) (after string, limit int, err error) {
-	verr := &problem.ValidationError{}
 	q, qErr := url.ParseQuery(r.URL.RawQuery)
 	if qErr != nil {
+		verr := &problem.ValidationError{}
 		verr.Add("query", "is not a valid URL query string")
 		return "", 0, verr
 	}
 	limit, limitErr := paging.ParseLimit(q.Get("limit"))
-	if limitErr != nil {
-		verr.Add("limit", "must be an integer from 1 to "+strconv.Itoa(paging.MaxLimit))
-	}
 	after, cursorErr := paging.DecodeCursor(cursorPrefix, q.Get("cursor"))
-	if cursorErr != nil || (after != "" && !validKey(after)) {
-		verr.Add("cursor", "is not a cursor returned by this list")
+	if cursorErr == nil && after != "" && !validKey(after) {
+		cursorErr = paging.ErrInvalidCursor
 	}
-	return after, limit, verr.OrNil()
+	return after, limit, errors.Join(limitErr, cursorErr)
 }
 
 func (h *RefDataHTTPHandlers) listCustomers(w http.ResponseWriter, r *http.Request) {
 	after, limit, err := pageParams(r)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	page, err := h.uc.ListCustomers.Handle(r.Context(), after, limit)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	out := listJSON[customerJSON]{Items: make([]customerJSON, 0, len(page.Items)), Next: paging.EncodeCursor(cursorPrefix, page.Next)}
@@ -129,12 +128,12 @@ func (h *RefDataHTTPHandlers) listCustomers(w http.ResponseWriter, r *http.Reque
 func (h *RefDataHTTPHandlers) getCustomer(w http.ResponseWriter, r *http.Request) {
 	id := pathParam(r, "id")
 	if !validKey(id) {
-		problem.Status(w, r, http.StatusNotFound, "customer not found")
+		h.errs.Respond(w, r, application.ErrCustomerNotFound)
 		return
 	}
 	c, err := h.uc.GetCustomer.Handle(r.Context(), id)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toCustomerJSON(c))
@@ -143,12 +142,12 @@ func (h *RefDataHTTPHandlers) getCustomer(w http.ResponseWriter, r *http.Request
 func (h *RefDataHTTPHandlers) listVehicles(w http.ResponseWriter, r *http.Request) {
 	after, limit, err := pageParams(r)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	page, err := h.uc.ListVehicles.Handle(r.Context(), after, limit)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	out := listJSON[vehicleJSON]{Items: make([]vehicleJSON, 0, len(page.Items)), Next: paging.EncodeCursor(cursorPrefix, page.Next)}
@@ -161,12 +160,12 @@ func (h *RefDataHTTPHandlers) listVehicles(w http.ResponseWriter, r *http.Reques
 func (h *RefDataHTTPHandlers) getVehicle(w http.ResponseWriter, r *http.Request) {
 	ln := pathParam(r, "licenseNumber")
 	if !validKey(ln) {
-		problem.Status(w, r, http.StatusNotFound, "vehicle not found")
+		h.errs.Respond(w, r, application.ErrVehicleNotFound)
 		return
 	}
 	v, err := h.uc.GetVehicle.Handle(r.Context(), ln)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.errs.Respond(w, r, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, toVehicleJSON(v))
