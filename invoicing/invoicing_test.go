@@ -14,6 +14,7 @@ import (
 	"github.com/pitstop/pitstop/serviceapis/timekeeperevents"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/testutil"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 // messageID strips the angle brackets a Message-ID header carries.
@@ -21,27 +22,27 @@ func messageID(s string) string { return strings.Trim(strings.TrimSpace(s), "<>"
 
 // outboxEvents returns the InvoiceCreated events in the outbox, in insertion order.
 func (e *env) outboxEvents() []invoicingevents.InvoiceCreated {
-	e.t.Helper()
-	rows, err := e.pool.Query(context.Background(), `SELECT payload FROM outbox WHERE event_type = $1 ORDER BY id`,
+	e.T.Helper()
+	rows, err := e.Pool.Query(context.Background(), `SELECT payload FROM outbox WHERE event_type = $1 ORDER BY id`,
 		invoicingevents.SubjectInvoiceCreated)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer rows.Close()
 	var out []invoicingevents.InvoiceCreated
 	for rows.Next() {
 		var b []byte
 		if err := rows.Scan(&b); err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 		var ev invoicingevents.InvoiceCreated
 		if err := json.Unmarshal(b, &ev); err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 		out = append(out, ev)
 	}
 	if err := rows.Err(); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return out
 }
@@ -54,7 +55,7 @@ func TestInvoiceForTwoHours(t *testing.T) {
 	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
 	e.finishJob(j, "2026-03-02", "08:00", "10:00")
 	day := e.dayHasPassed("2026-03-03")
-	e.waitHandled(day)
+	e.WaitHandled(day)
 
 	invs := e.invoices("")
 	if len(invs) != 1 {
@@ -116,7 +117,7 @@ func TestTwoJobsOfOneCustomerMakeOneInvoice(t *testing.T) {
 	e.planJob(j2, c, "2026-03-02", "13:00", "14:00")
 	e.finishJob(j2, "2026-03-02", "13:00", "14:00")
 	e.finishJob(j1, "2026-03-02", "08:00", "10:00")
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 
 	invs := e.invoices("")
 	if len(invs) != 1 {
@@ -150,7 +151,7 @@ func TestTwoCustomersGetTwoInvoicesWithSequentialNumbers(t *testing.T) {
 		e.planJob(j, c, "2026-03-02", "08:00", []string{"10:00", "09:30"}[k])
 		e.finishJob(j, "2026-03-02", "08:00", []string{"10:00", "09:30"}[k])
 	}
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 
 	invs := e.invoices("")
 	if len(invs) != 2 {
@@ -181,10 +182,10 @@ func TestTwoCustomersGetTwoInvoicesWithSequentialNumbers(t *testing.T) {
 	j3, j4 := newID(), newID()
 	e.planJob(j3, c1, "2026-12-30", "08:00", "09:00")
 	e.finishJob(j3, "2026-12-30", "08:00", "09:00")
-	e.waitHandled(e.dayHasPassed("2026-12-31"))
+	e.WaitHandled(e.dayHasPassed("2026-12-31"))
 	e.planJob(j4, c1, "2026-12-31", "08:00", "09:00")
 	e.finishJob(j4, "2026-12-31", "08:00", "09:00")
-	e.waitHandled(e.dayHasPassed("2027-01-01"))
+	e.WaitHandled(e.dayHasPassed("2027-01-01"))
 	var numbers []string
 	for _, inv := range e.invoices("") {
 		numbers = append(numbers, inv.InvoiceNumber)
@@ -202,20 +203,20 @@ func TestPlannedButUnfinishedJobIsNotInvoiced(t *testing.T) {
 	e.planJob(done, c, "2026-03-02", "08:00", "10:00")
 	e.planJob(open, c, "2026-03-02", "10:00", "12:00")
 	e.finishJob(done, "2026-03-02", "08:00", "10:00")
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 	if invs := e.invoices(""); len(invs) != 1 || !reflect.DeepEqual(invs[0].JobIDs, []string{done}) {
 		t.Fatalf("invoices %+v", invs)
 	}
 
 	// Nothing to invoice: no invoice, no number used.
-	e.waitHandled(e.dayHasPassed("2026-03-04"))
+	e.WaitHandled(e.dayHasPassed("2026-03-04"))
 	if invs := e.invoices(""); len(invs) != 1 {
 		t.Fatalf("a day without finished jobs made an invoice: %+v", invs)
 	}
 
 	// Once finished, the open job is invoiced on the next day, on its own invoice.
 	e.finishJob(open, "2026-03-02", "10:00", "11:00")
-	e.waitHandled(e.dayHasPassed("2026-03-05"))
+	e.WaitHandled(e.dayHasPassed("2026-03-05"))
 	invs := e.invoices("")
 	if len(invs) != 2 || invs[1].InvoiceNumber != "2026-000002" || !reflect.DeepEqual(invs[1].JobIDs, []string{open}) ||
 		invs[1].Amount.Cents != 1850 || invs[1].InvoiceDate != "2026-03-05" {
@@ -231,36 +232,36 @@ func TestDayHasPassedTwiceInvoicesAndMailsOnce(t *testing.T) {
 	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
 	e.finishJob(j, "2026-03-02", "08:00", "10:00")
 	day := e.dayHasPassed("2026-03-03")
-	e.waitHandled(day)
+	e.WaitHandled(day)
 	e.waitAllSent()
 
 	// The same event again (as after a lost ack): the inbox recognises it.
-	e.publish(day, newID())
+	e.Publish(day, newID())
 	testutil.Eventually(t, wait, func() bool {
-		return e.metric("pitstop_consumer_duplicates_total", "consumer", "invoicing") >= 1
+		return e.Metric("pitstop_consumer_duplicates_total", "consumer", "invoicing") >= 1
 	}, "the redelivered DayHasPassed to be recognised")
 	// Another DayHasPassed of the same date (a new event): the job is invoiced already.
-	again := e.event(day.Source, mustPayload(t, day), t0)
-	e.publish(again, "")
-	e.waitHandled(again)
+	again := servicetest.Event(t, day.Source, mustPayload(t, day), t0)
+	e.Publish(again, "")
+	e.WaitHandled(again)
 
 	if invs := e.invoices(""); len(invs) != 1 {
 		t.Fatalf("%d invoices: %+v", len(invs), invs)
 	}
-	if n := e.count(`SELECT count(*) FROM outbox WHERE event_type = $1`, invoicingevents.SubjectInvoiceCreated); n != 1 {
+	if n := e.QueryInt(`SELECT count(*) FROM outbox WHERE event_type = $1`, invoicingevents.SubjectInvoiceCreated); n != 1 {
 		t.Errorf("%d InvoiceCreated events", n)
 	}
 	// Every invoice is sent and no other mail is queued, so no further mail can come.
-	if n := e.count(`SELECT count(*) FROM invoice_lines WHERE job_id = $1`, j); n != 1 {
+	if n := e.QueryInt(`SELECT count(*) FROM invoice_lines WHERE job_id = $1`, j); n != 1 {
 		t.Errorf("job billed on %d lines", n)
 	}
 	if mails := e.mails(); len(mails) != 1 {
 		t.Errorf("%d mails", len(mails))
 	}
-	if n := e.count(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`); n != 0 {
+	if n := e.QueryInt(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`); n != 0 {
 		t.Errorf("%d mails pending", n)
 	}
-	if n := e.count(`SELECT count(*) FROM mail_outbox`); n != 1 {
+	if n := e.QueryInt(`SELECT count(*) FROM mail_outbox`); n != 1 {
 		t.Errorf("%d mails queued", n)
 	}
 }
@@ -286,10 +287,10 @@ func TestInvoiceMailWaitsForSMTP(t *testing.T) {
 	e.finishJob(j, "2026-03-02", "08:00", "10:00")
 
 	e.smtp.Stop()
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 	// The invoice is committed; its mail fails (and is retried) while SMTP is down.
 	testutil.Eventually(t, wait, func() bool {
-		return e.metric("pitstop_mail_failures_total", "mailbox", "invoicing") >= 2
+		return e.Metric("pitstop_mail_failures_total", "mailbox", "invoicing") >= 2
 	}, "the invoice mail to fail and be retried while SMTP is down")
 	invs := e.invoices("")
 	if len(invs) != 1 || invs[0].SentAt != nil {
@@ -298,8 +299,8 @@ func TestInvoiceMailWaitsForSMTP(t *testing.T) {
 	if n := len(e.mails()); n != 0 {
 		t.Fatalf("%d mails while SMTP is down", n)
 	}
-	if r := e.get("/api/invoices/" + invs[0].InvoiceID); !strings.Contains(string(r.body), `"sentAt":null`) {
-		t.Errorf("a pending invoice mail is not sentAt null: %s", r.body)
+	if r := e.Get("/api/invoices/" + invs[0].InvoiceID); !strings.Contains(string(r.Body), `"sentAt":null`) {
+		t.Errorf("a pending invoice mail is not sentAt null: %s", r.Body)
 	}
 
 	e.smtp.Start()
@@ -317,7 +318,7 @@ func TestCustomerDataIsEscapedInTheInvoiceHTML(t *testing.T) {
 	e.registerCustomer(c, "<script>alert(1)</script>")
 	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
 	e.finishJob(j, "2026-03-02", "08:00", "10:00")
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 
 	m := e.waitMails(1)[0]
 	if m.HTML == "" || strings.Contains(m.HTML, "<script>") || strings.Contains(m.Body, "<script>") {
@@ -338,18 +339,18 @@ func TestFinishBeforePlanIsStillInvoiced(t *testing.T) {
 	c, j := newID(), newID()
 	// The finish arrives first, then a day passes before the plan and the customer are known.
 	e.finishJob(j, "2026-03-02", "08:00", "09:30")
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 	if invs := e.invoices(""); len(invs) != 0 {
 		t.Fatalf("invoiced without plan: %+v", invs)
 	}
 	// The plan arrives; the customer is still unknown: the job keeps waiting.
 	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
-	e.waitHandled(e.dayHasPassed("2026-03-04"))
+	e.WaitHandled(e.dayHasPassed("2026-03-04"))
 	if invs := e.invoices(""); len(invs) != 0 {
 		t.Fatalf("invoiced without customer: %+v", invs)
 	}
 	e.registerCustomer(c, "Lisa Verbeek")
-	e.waitHandled(e.dayHasPassed("2026-03-05"))
+	e.WaitHandled(e.dayHasPassed("2026-03-05"))
 	invs := e.invoices("")
 	if len(invs) != 1 || !reflect.DeepEqual(invs[0].JobIDs, []string{j}) || invs[0].Amount.Cents != 2775 ||
 		invs[0].Lines[0].Hours != "1.50" || invs[0].Lines[0].ActualEndTime != "2026-03-02T08:30:00Z" ||
@@ -366,11 +367,11 @@ func TestNewestCustomerDataIsOnTheInvoice(t *testing.T) {
 	newer.Address = "Dorpsstraat 9"
 	older := customerData(c, "Lisa Verbeek")
 	// The update (later event time) is delivered before the registration.
-	e.publish(e.event(customerevents.Source, customerevents.CustomerUpdated{Customer: newer}, t0.Add(time.Second)), "")
-	e.publish(e.event(customerevents.Source, customerevents.CustomerRegistered{Customer: older}, t0), "")
+	e.Publish(servicetest.Event(t, customerevents.Source, customerevents.CustomerUpdated{Customer: newer}, t0.Add(time.Second)), "")
+	e.Publish(servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: older}, t0), "")
 	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
 	e.finishJob(j, "2026-03-02", "08:00", "10:00")
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 	invs := e.invoices("")
 	if len(invs) != 1 || invs[0].Customer.Name != "Lisa de Vries" || invs[0].Customer.Address != "Dorpsstraat 9" {
 		t.Fatalf("invoices %+v", invs)
@@ -390,10 +391,10 @@ func TestUnusableEventsAreDeadLetteredAndDoNotBlock(t *testing.T) {
 	badDay := e.dayHasPassed("2026-02-30")
 	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
 	e.finishJob(j, "2026-03-02", "08:00", "10:00")
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
-	e.waitHandled(backwards, badDay)
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(backwards, badDay)
 
-	if n := e.count(`SELECT count(*) FROM consumer_dead_letter WHERE consumer = 'invoicing' AND event_id = ANY($1)`,
+	if n := e.QueryInt(`SELECT count(*) FROM consumer_dead_letter WHERE consumer = 'invoicing' AND event_id = ANY($1)`,
 		[]string{backwards.ID.String(), badDay.ID.String()}); n != 2 {
 		t.Errorf("%d dead letters, want 2", n)
 	}
@@ -410,10 +411,10 @@ func TestQueuedInvoiceMailSurvivesARestart(t *testing.T) {
 	e.planJob(j, c, "2026-03-02", "08:00", "10:00")
 	e.finishJob(j, "2026-03-02", "08:00", "10:00")
 	e.smtp.Stop()
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 	// The process stops with the invoice committed and its mail not sent.
-	e.stop()
-	if n := e.count(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`); n != 1 {
+	e.Stop()
+	if n := e.QueryInt(`SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL`); n != 1 {
 		t.Fatalf("%d pending mails at shutdown", n)
 	}
 
@@ -425,7 +426,7 @@ func TestQueuedInvoiceMailSurvivesARestart(t *testing.T) {
 	if len(invs) != 1 || m.Subject != "Invoice "+invs[0].InvoiceNumber {
 		t.Fatalf("invoices %+v, mail %q", invs, m.Subject)
 	}
-	e.waitHandled(e.dayHasPassed("2026-03-04"))
+	e.WaitHandled(e.dayHasPassed("2026-03-04"))
 	if invs := e.invoices(""); len(invs) != 1 || len(e.mails()) != 1 {
 		t.Errorf("%d invoices, %d mails after the restart", len(invs), len(e.mails()))
 	}

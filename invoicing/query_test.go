@@ -10,30 +10,12 @@ import (
 	"github.com/google/uuid"
 )
 
-// problemDoc is the part of a problem document the tests look at.
-type problemDoc struct {
-	Status int `json:"status"`
-	Errors []struct {
-		Field string `json:"field"`
-	} `json:"errors"`
-}
-
-func (r response) problem(t *testing.T) problemDoc {
-	t.Helper()
-	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
-		t.Fatalf("content type %q for %d %s", ct, r.status, r.body)
-	}
-	var p problemDoc
-	r.decode(t, &p)
-	return p
-}
-
 func TestListAndGetInvoices(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	// An empty list is an empty array, not null.
-	if r := e.get("/api/invoices"); r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != `{"items":[]}` {
-		t.Fatalf("empty list: %d %s", r.status, r.body)
+	if r := e.Get("/api/invoices"); r.Status != http.StatusOK || strings.TrimSpace(string(r.Body)) != `{"items":[]}` {
+		t.Fatalf("empty list: %d %s", r.Status, r.Body)
 	}
 	var customers []string
 	for range 5 {
@@ -44,19 +26,19 @@ func TestListAndGetInvoices(t *testing.T) {
 		e.finishJob(j, "2026-03-02", "08:00", "09:00")
 	}
 	slices.Sort(customers)
-	e.waitHandled(e.dayHasPassed("2026-03-03"))
+	e.WaitHandled(e.dayHasPassed("2026-03-03"))
 
 	// Pages of two, in number order, every invoice once.
 	var numbers, owners []string
 	path := "/api/invoices?limit=2"
 	pages := 0
 	for {
-		r := e.get(path)
-		if r.status != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+		r := e.Get(path)
+		if r.Status != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
 		}
 		var p page
-		r.decode(t, &p)
+		r.JSON(t, &p)
 		pages++
 		for _, inv := range p.Items {
 			numbers = append(numbers, inv.InvoiceNumber)
@@ -76,11 +58,11 @@ func TestListAndGetInvoices(t *testing.T) {
 	}
 
 	// Filter by customer, with paging.
-	r := e.get("/api/invoices?limit=1&customerId=" + customers[3])
+	r := e.Get("/api/invoices?limit=1&customerId=" + customers[3])
 	var p page
-	r.decode(t, &p)
-	if r.status != http.StatusOK || len(p.Items) != 1 || p.Items[0].CustomerID != customers[3] || p.Next != "" {
-		t.Errorf("filtered: %d %s", r.status, r.body)
+	r.JSON(t, &p)
+	if r.Status != http.StatusOK || len(p.Items) != 1 || p.Items[0].CustomerID != customers[3] || p.Next != "" {
+		t.Errorf("filtered: %d %s", r.Status, r.Body)
 	}
 	if got := e.invoices(newID()); len(got) != 0 {
 		t.Errorf("invoices of an unknown customer: %+v", got)
@@ -93,9 +75,9 @@ func TestListAndGetInvoices(t *testing.T) {
 		t.Errorf("invoice %+v", got)
 	}
 	for _, id := range []string{uuid.NewString(), "not-a-uuid", "2026-000001", "%00"} {
-		r := e.get("/api/invoices/" + id)
-		if r.status != http.StatusNotFound || r.problem(t).Status != http.StatusNotFound {
-			t.Errorf("GET %s: %d %s", id, r.status, r.body)
+		r := e.Get("/api/invoices/" + id)
+		if r.Status != http.StatusNotFound || r.Problem(t, http.StatusNotFound).Status != http.StatusNotFound {
+			t.Errorf("GET %s: %d %s", id, r.Status, r.Body)
 		}
 	}
 }
@@ -121,13 +103,13 @@ func TestListInvoicesRejectsBadParameters(t *testing.T) {
 		{"customerId=a%0Ab", []string{"customerId"}},
 		{"limit=0&cursor=x&customerId=%01", []string{"customerId", "limit", "cursor"}},
 	} {
-		r := e.get("/api/invoices?" + tc.query)
-		if r.status != http.StatusBadRequest {
-			t.Errorf("%s: %d %s", tc.query, r.status, r.body)
+		r := e.Get("/api/invoices?" + tc.query)
+		if r.Status != http.StatusBadRequest {
+			t.Errorf("%s: %d %s", tc.query, r.Status, r.Body)
 			continue
 		}
 		var fields []string
-		for _, f := range r.problem(t).Errors {
+		for _, f := range r.Problem(t, http.StatusBadRequest).Errors {
 			fields = append(fields, f.Field)
 		}
 		if !reflect.DeepEqual(fields, tc.fields) {
