@@ -1,8 +1,6 @@
 package timekeeper_test
 
 import (
-	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
-
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -17,7 +15,7 @@ import (
 func TestGetTimeBeforeAnyDay(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
-	p := problemOf(t, h.request(http.MethodGet, "/api/time", ""), http.StatusNotFound)
+	p := h.Do(http.MethodGet, "/api/time", nil).Problem(t, http.StatusNotFound)
 	if !strings.Contains(p.Detail, "no business day") {
 		t.Errorf("detail %q", p.Detail)
 	}
@@ -27,17 +25,17 @@ func TestGetTimeBeforeAnyDay(t *testing.T) {
 func TestGetTime(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", at(t, 2024, 1, 15, 8, 30, 0), nil, nil)
-	h.startWorkers()
+	h.StartWorkers()
 	h.clock.nextTimer(t)
-	res := h.request(http.MethodGet, "/api/time", "")
-	if res.status != http.StatusOK {
-		t.Fatalf("status %d %s", res.status, res.body)
+	res := h.Do(http.MethodGet, "/api/time", nil)
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d %s", res.Status, res.Body)
 	}
-	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("content type %q", ct)
 	}
 	var d businessDay
-	res.json(t, &d)
+	res.JSON(t, &d)
 	want := businessDay{Date: "2024-01-15", StartedAt: "2024-01-15T08:30:00+01:00", TimeZone: "Europe/Amsterdam"}
 	if d != want {
 		t.Errorf("GET /api/time = %+v, want %+v", d, want)
@@ -51,25 +49,25 @@ func TestPostDaysStartsTheNextDay(t *testing.T) {
 	h := newHarness(t, "", at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
 
 	// Without any day yet, the first business day is today.
-	res := h.request(http.MethodPost, "/api/time/days", "")
-	if res.status != http.StatusCreated {
-		t.Fatalf("first POST: %d %s", res.status, res.body)
+	res := h.Do(http.MethodPost, "/api/time/days", nil)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("first POST: %d %s", res.Status, res.Body)
 	}
 	var d businessDay
-	res.json(t, &d)
+	res.JSON(t, &d)
 	if d.Date != "2024-05-02" || d.StartedAt != "2024-05-02T10:00:00+02:00" {
 		t.Errorf("first POST = %+v, want today", d)
 	}
-	if loc := res.header.Get("Location"); loc != "/api/time" {
+	if loc := res.Header.Get("Location"); loc != "/api/time" {
 		t.Errorf("Location %q", loc)
 	}
 
 	h.clock.Set(at(t, 2024, 5, 2, 10, 5, 0))
-	res = h.request(http.MethodPost, "/api/time/days", "")
-	if res.status != http.StatusCreated {
-		t.Fatalf("second POST: %d %s", res.status, res.body)
+	res = h.Do(http.MethodPost, "/api/time/days", nil)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("second POST: %d %s", res.Status, res.Body)
 	}
-	res.json(t, &d)
+	res.JSON(t, &d)
 	if d.Date != "2024-05-03" || d.StartedAt != "2024-05-02T10:05:00+02:00" {
 		t.Errorf("second POST = %+v, want 2024-05-03 started now", d)
 	}
@@ -91,11 +89,11 @@ func TestPostDaysStartsTheNextDay(t *testing.T) {
 func TestPostDaysThenMidnight(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", at(t, 2024, 5, 2, 23, 59, 0), nil, nil)
-	h.startWorkers()
+	h.StartWorkers()
 	r := h.clock.nextTimer(t) // 2024-05-02 started
 	for range 2 {
-		if res := h.request(http.MethodPost, "/api/time/days", ""); res.status != http.StatusCreated {
-			t.Fatalf("POST: %d %s", res.status, res.body)
+		if res := h.Do(http.MethodPost, "/api/time/days", nil); res.Status != http.StatusCreated {
+			t.Fatalf("POST: %d %s", res.Status, res.Body)
 		}
 	}
 	// Midnight: the real date (05-03) is already behind the calendar (05-04).
@@ -121,32 +119,31 @@ func TestConcurrentPostDays(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
 	// A second replica on the same database takes half of the requests.
-	other := newHarness(t, h.url, at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
-	h.startWorkers()
+	other := newHarness(t, h.DatabaseURL, at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
+	h.StartWorkers()
 	h.clock.nextTimer(t) // 2024-05-02 started
 
 	const n = 20
-	client := openapitest.Client(t, "timekeeper")
 	dates := make([]string, n)
 	errs := make([]string, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i := range n {
-		srv := h.srv
+		srv := h.Service
 		if i%2 == 1 {
-			srv = other.srv
+			srv = other.Service
 		}
 		wg.Go(func() {
 			<-start
-			res, err := do(client, srv, http.MethodPost, "/api/time/days", "")
+			res, err := srv.Try(http.MethodPost, "/api/time/days", nil)
 			switch {
 			case err != nil:
 				errs[i] = err.Error()
-			case res.status != http.StatusCreated:
-				errs[i] = string(res.body)
+			case res.Status != http.StatusCreated:
+				errs[i] = string(res.Body)
 			default:
 				var d businessDay
-				if err := json.Unmarshal(res.body, &d); err != nil {
+				if err := json.Unmarshal(res.Body, &d); err != nil {
 					errs[i] = err.Error()
 				}
 				dates[i] = d.Date
@@ -185,8 +182,8 @@ func TestConcurrentPostDays(t *testing.T) {
 func TestBadRequests(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
-	if res := h.request(http.MethodPost, "/api/time/days", ""); res.status != http.StatusCreated {
-		t.Fatalf("POST: %d", res.status)
+	if res := h.Do(http.MethodPost, "/api/time/days", nil); res.Status != http.StatusCreated {
+		t.Fatalf("POST: %d", res.Status)
 	}
 	tests := []struct {
 		method, path string
@@ -207,16 +204,16 @@ func TestBadRequests(t *testing.T) {
 		{http.MethodPost, "/api/time/days/../days/x", http.StatusNotFound},
 	}
 	for _, tt := range tests {
-		res := h.request(tt.method, tt.path, "")
-		if res.status >= 500 {
-			t.Errorf("%s %s: %d", tt.method, tt.path, res.status)
+		res := h.Do(tt.method, tt.path, nil)
+		if res.Status >= 500 {
+			t.Errorf("%s %s: %d", tt.method, tt.path, res.Status)
 			continue
 		}
-		problemOf(t, res, tt.status)
+		res.Problem(t, tt.status)
 	}
 	// A body too large for the server is refused before anything starts.
-	res := h.request(http.MethodPost, "/api/time/days", strings.Repeat("x", maxBody+1), "Content-Type", "application/json")
-	problemOf(t, res, http.StatusRequestEntityTooLarge)
+	res := h.Do(http.MethodPost, "/api/time/days", strings.Repeat("x", maxBody+1), "Content-Type", "application/json")
+	res.Problem(t, http.StatusRequestEntityTooLarge)
 	if got := h.dates(); !reflect.DeepEqual(got, []string{"2024-05-02"}) {
 		t.Errorf("rejected requests changed the outbox: %v", got)
 	}
@@ -230,10 +227,10 @@ func TestBadRequests(t *testing.T) {
 func TestPostDaysAtTheEndOfTheCalendar(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", time.Date(9999, 12, 31, 12, 0, 0, 0, amsterdam(t)), nil, nil)
-	if res := h.request(http.MethodPost, "/api/time/days", ""); res.status != http.StatusCreated {
-		t.Fatalf("POST: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodPost, "/api/time/days", nil); res.Status != http.StatusCreated {
+		t.Fatalf("POST: %d %s", res.Status, res.Body)
 	}
-	problemOf(t, h.request(http.MethodPost, "/api/time/days", ""), http.StatusConflict)
+	h.Do(http.MethodPost, "/api/time/days", nil).Problem(t, http.StatusConflict)
 	if got := h.dates(); !reflect.DeepEqual(got, []string{"9999-12-31"}) {
 		t.Errorf("outbox %v", got)
 	}
@@ -244,14 +241,14 @@ func TestPostDaysAtTheEndOfTheCalendar(t *testing.T) {
 func TestPostDaysAfterStartsOnlyFromTheExpectedDay(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
-	if res := h.request(http.MethodPost, "/api/time/days", ""); res.status != http.StatusCreated {
-		t.Fatalf("first POST: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodPost, "/api/time/days", nil); res.Status != http.StatusCreated {
+		t.Fatalf("first POST: %d %s", res.Status, res.Body)
 	}
 	// The current day is 2024-05-02: twice "start the day after 2024-05-02".
-	first := h.request(http.MethodPost, "/api/time/days?after=2024-05-02", "")
-	second := h.request(http.MethodPost, "/api/time/days?after=2024-05-02", "")
-	if first.status != http.StatusCreated || second.status != http.StatusConflict {
-		t.Fatalf("statuses %d, %d; want 201 then 409 (%s)", first.status, second.status, second.body)
+	first := h.Do(http.MethodPost, "/api/time/days?after=2024-05-02", nil)
+	second := h.Do(http.MethodPost, "/api/time/days?after=2024-05-02", nil)
+	if first.Status != http.StatusCreated || second.Status != http.StatusConflict {
+		t.Fatalf("statuses %d, %d; want 201 then 409 (%s)", first.Status, second.Status, second.Body)
 	}
 	if got := h.current().Date; got != "2024-05-03" {
 		t.Fatalf("current day %s, want 2024-05-03", got)
@@ -260,8 +257,8 @@ func TestPostDaysAfterStartsOnlyFromTheExpectedDay(t *testing.T) {
 		t.Fatalf("%d DayHasPassed events, want 2", n)
 	}
 	for _, bad := range []string{"yesterday", "2024-13-01", "2024-5-3"} {
-		if res := h.request(http.MethodPost, "/api/time/days?after="+bad, ""); res.status != http.StatusBadRequest {
-			t.Errorf("after=%s: %d, want 400", bad, res.status)
+		if res := h.Do(http.MethodPost, "/api/time/days?after="+bad, nil); res.Status != http.StatusBadRequest {
+			t.Errorf("after=%s: %d, want 400", bad, res.Status)
 		}
 	}
 	if n := len(h.dayEvents()); n != 2 {

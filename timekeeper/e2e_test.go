@@ -31,22 +31,22 @@ func TestEndToEndDayHasPassedReachesJetStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, "", at(t, 2024, 5, 2, 23, 59, 0), nc, js)
-	if res := h.request(http.MethodGet, "/readyz", ""); res.status != http.StatusOK {
-		t.Errorf("/readyz: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodGet, "/readyz", nil); res.Status != http.StatusOK {
+		t.Errorf("/readyz: %d %s", res.Status, res.Body)
 	}
-	h.startWorkers()
+	h.StartWorkers()
 	r := h.clock.nextTimer(t)
 	h.clock.fire(r) // midnight
 	h.clock.nextTimer(t)
-	if res := h.request(http.MethodPost, "/api/time/days", ""); res.status != http.StatusCreated {
-		t.Fatalf("POST: %d %s", res.status, res.body)
+	if res := h.Do(http.MethodPost, "/api/time/days", nil); res.Status != http.StatusCreated {
+		t.Fatalf("POST: %d %s", res.Status, res.Body)
 	}
 	stored := h.dayEvents()
 	if len(stored) != 3 {
 		t.Fatalf("outbox %+v, want 3 events", stored)
 	}
 
-	relay, err := outbox.NewRelay(h.pool, nc, outbox.RelayConfig{Schema: timekeeper.Schema, PollInterval: 50 * time.Millisecond},
+	relay, err := outbox.NewRelay(h.Pool, nc, outbox.RelayConfig{Schema: timekeeper.Schema, PollInterval: 50 * time.Millisecond},
 		testutil.Logger(t), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -15,15 +15,15 @@ import (
 func TestRestartOnTheSameDayEmitsNothingNew(t *testing.T) {
 	t.Parallel()
 	first := newHarness(t, "", at(t, 2024, 5, 2, 10, 0, 0), nil, nil)
-	stop := first.startWorkers()
+	stop := first.StartWorkers()
 	first.clock.nextTimer(t)
 	if got, want := first.dates(), []string{"2024-05-02"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("after the first start: %v, want %v", got, want)
 	}
 	stop()
 
-	second := newHarness(t, first.url, at(t, 2024, 5, 2, 18, 30, 0), nil, nil)
-	second.startWorkers()
+	second := newHarness(t, first.DatabaseURL, at(t, 2024, 5, 2, 18, 30, 0), nil, nil)
+	second.StartWorkers()
 	second.clock.nextTimer(t)
 	if got, want := second.dates(), []string{"2024-05-02"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after a restart on the same day: %v, want %v", got, want)
@@ -42,12 +42,12 @@ func TestRestartOnTheSameDayEmitsNothingNew(t *testing.T) {
 func TestRestartAfterMidnightEmitsTheNewDayOnce(t *testing.T) {
 	t.Parallel()
 	first := newHarness(t, "", at(t, 2024, 5, 2, 23, 0, 0), nil, nil)
-	stop := first.startWorkers()
+	stop := first.StartWorkers()
 	first.clock.nextTimer(t)
 	stop()
 
-	second := newHarness(t, first.url, at(t, 2024, 5, 3, 0, 5, 0), nil, nil)
-	second.startWorkers()
+	second := newHarness(t, first.DatabaseURL, at(t, 2024, 5, 3, 0, 5, 0), nil, nil)
+	second.StartWorkers()
 	second.clock.nextTimer(t)
 	evs := second.dayEvents()
 	if len(evs) != 2 || evs[0].date != "2024-05-02" || evs[1].date != "2024-05-03" {
@@ -57,8 +57,8 @@ func TestRestartAfterMidnightEmitsTheNewDayOnce(t *testing.T) {
 		t.Errorf("the new day's event time %s, want the start-up time %s", evs[1].occurredAt, want)
 	}
 	// A third start the same day adds nothing.
-	third := newHarness(t, first.url, at(t, 2024, 5, 3, 9, 0, 0), nil, nil)
-	third.startWorkers()
+	third := newHarness(t, first.DatabaseURL, at(t, 2024, 5, 3, 9, 0, 0), nil, nil)
+	third.StartWorkers()
 	third.clock.nextTimer(t)
 	if got := third.dates(); len(got) != 2 {
 		t.Errorf("after a third start: %v", got)
@@ -70,12 +70,12 @@ func TestRestartAfterMidnightEmitsTheNewDayOnce(t *testing.T) {
 func TestDowntimeOfDaysEmitsOnlyTheCurrentDay(t *testing.T) {
 	t.Parallel()
 	first := newHarness(t, "", at(t, 2024, 5, 2, 12, 0, 0), nil, nil)
-	stop := first.startWorkers()
+	stop := first.StartWorkers()
 	first.clock.nextTimer(t)
 	stop()
 
-	second := newHarness(t, first.url, at(t, 2024, 5, 6, 8, 0, 0), nil, nil)
-	second.startWorkers()
+	second := newHarness(t, first.DatabaseURL, at(t, 2024, 5, 6, 8, 0, 0), nil, nil)
+	second.StartWorkers()
 	second.clock.nextTimer(t)
 	if got, want := second.dates(), []string{"2024-05-02", "2024-05-06"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("events %v, want %v (05-03, 05-04, 05-05 are not replayed)", got, want)
@@ -90,7 +90,7 @@ func TestDowntimeOfDaysEmitsOnlyTheCurrentDay(t *testing.T) {
 func TestSchedulerEmitsAtMidnight(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", at(t, 2024, 5, 2, 23, 59, 30), nil, nil)
-	h.startWorkers()
+	h.StartWorkers()
 	r := h.clock.nextTimer(t)
 	if r.d != 30*time.Second {
 		t.Errorf("at 23:59:30 the scheduler waits %s, want 30s", r.d)
@@ -119,7 +119,7 @@ func TestSchedulerEmitsAtMidnight(t *testing.T) {
 func TestSchedulerWaitsAreBounded(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "", at(t, 2024, 5, 2, 23, 57, 0), nil, nil)
-	h.startWorkers()
+	h.StartWorkers()
 	var waits []time.Duration
 	for {
 		r := h.clock.nextTimer(t)
@@ -199,7 +199,7 @@ func TestSchedulerAcrossDaylightSavingChanges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, "", tt.start, nil, nil)
-			h.startWorkers()
+			h.StartWorkers()
 			driveUntil(t, h, tt.end)
 			got := h.dayEvents()
 			if len(got) != len(tt.want) {
@@ -222,9 +222,9 @@ func TestTwoReplicasRacingStartEachDayOnce(t *testing.T) {
 	t.Parallel()
 	start := at(t, 2024, 5, 2, 23, 59, 0)
 	a := newHarness(t, "", start, nil, nil)
-	b := newHarness(t, a.url, start, nil, nil)
-	a.startWorkers()
-	b.startWorkers()
+	b := newHarness(t, a.DatabaseURL, start, nil, nil)
+	a.StartWorkers()
+	b.StartWorkers()
 	ra, rb := a.clock.nextTimer(t), b.clock.nextTimer(t)
 	if got := a.dates(); !reflect.DeepEqual(got, []string{"2024-05-02"}) {
 		t.Fatalf("after both started: %v", got)
@@ -248,14 +248,14 @@ func TestNewUsesAmsterdamAndTheSystemClock(t *testing.T) {
 	t.Parallel()
 	h := newDefaultHarness(t)
 	before := time.Now().In(amsterdam(t)).Format(time.DateOnly)
-	h.startWorkers()
+	h.StartWorkers()
 	var d businessDay
 	testutil.Eventually(t, 10*time.Second, func() bool {
-		res := h.request(http.MethodGet, "/api/time", "")
-		if res.status != http.StatusOK {
+		res := h.Do(http.MethodGet, "/api/time", nil)
+		if res.Status != http.StatusOK {
 			return false
 		}
-		res.json(t, &d)
+		res.JSON(t, &d)
 		return true
 	}, "the business day started")
 	after := time.Now().In(amsterdam(t)).Format(time.DateOnly)
