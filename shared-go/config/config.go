@@ -9,9 +9,23 @@
 //	LOG_LEVEL           debug|info|warn|error (default info)
 //	LOG_FORMAT          text|json (default text)
 //	HTTP_MAX_BODY_BYTES request body limit (default 65536)
+//
+// Variables of some contexts only (parsed by every process, used by those that need
+// them; see app.Context):
+//
+//	SMTP_URL              smtp://[user:pass@]host:port of the mail server (invoicing,
+//	                      notifications); empty (the default) writes .eml files to MAIL_DIR
+//	MAIL_DIR              directory of those .eml files (default .pitstop-data/mail)
+//	TIMEKEEPER_TIME_ZONE  IANA time zone whose midnight begins a business day
+//	                      (timekeeper; default Europe/Amsterdam)
+//
+// Exit codes: a process whose configuration is invalid (a variable that does not
+// parse, an SMTP_URL or time zone that does not resolve) exits with ExitConfig (2)
+// before it connects to anything; a process that fails after that exits with 1.
 package config
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,14 +69,21 @@ type Relay struct {
 	Source string `env:"RELAY_SOURCE" envDefault:"auto"`
 }
 
-// Service is the configuration shared by every cmd/service and cmd/cdc.
+// Service is the configuration of every cmd/service and cmd/cdc, parsed once by
+// app.MainService or app.MainRelay. Mail and TimeZone are resolved only for the
+// contexts that use them.
 type Service struct {
 	Postgres
 	NATS
 	Log
 	HTTP
 	Relay
+	Mail
+	TimeZone
 }
+
+// ExitConfig is the exit code of a process whose configuration is invalid.
+const ExitConfig = 2
 
 // Load parses the environment into a new T. defaults are applied first by the caller
 // setting fields on the zero value (for example a per-service HTTP address).
@@ -80,4 +101,28 @@ type Mail struct {
 	// writes each mail as an .eml file to MailDir instead.
 	SMTPURL string `env:"SMTP_URL"`
 	MailDir string `env:"MAIL_DIR" envDefault:".pitstop-data/mail"`
+}
+
+// DefaultTimeZone is the garage's time zone unless TIMEKEEPER_TIME_ZONE says otherwise.
+const DefaultTimeZone = "Europe/Amsterdam"
+
+// TimeZone is the garage's time zone: a business day begins at its local midnight.
+type TimeZone struct {
+	// Name is an IANA time zone name such as Europe/Amsterdam.
+	Name string `env:"TIMEKEEPER_TIME_ZONE" envDefault:"Europe/Amsterdam"`
+}
+
+// Location resolves Name. An empty Name is an error (time.LoadLocation would take it
+// for UTC), and so is a name the time zone database does not know; the error names
+// the variable.
+func (z TimeZone) Location() (*time.Location, error) {
+	if z.Name == "" {
+		return nil, fmt.Errorf("TIMEKEEPER_TIME_ZONE=%q: %w", z.Name,
+			errors.New("empty: name an IANA time zone such as "+DefaultTimeZone))
+	}
+	loc, err := time.LoadLocation(z.Name)
+	if err != nil {
+		return nil, fmt.Errorf("TIMEKEEPER_TIME_ZONE=%q: %w", z.Name, err)
+	}
+	return loc, nil
 }
