@@ -32,7 +32,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"text/tabwriter"
-	"time"
 	_ "time/tzdata" // the time zone database, for hosts and images without one
 
 	"github.com/pitstop/pitstop/cmd/pitstop/admincli"
@@ -50,9 +49,9 @@ type cfg struct {
 	DataDir     string `env:"PITSTOP_DATA_DIR" envDefault:".pitstop-data"`
 	Host        string `env:"PITSTOP_HOST" envDefault:"127.0.0.1"`
 	NATSPort    int    `env:"PITSTOP_NATS_PORT" envDefault:"4223"`
-	TimeZone    string `env:"TIMEKEEPER_TIME_ZONE" envDefault:"Europe/Amsterdam"`
 	SMTPURL     string `env:"SMTP_URL"`
 	config.Log
+	config.TimeZone
 }
 
 func main() {
@@ -66,10 +65,21 @@ func run() int {
 	c, err := config.Load(cfg{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 2
+		return config.ExitConfig
 	}
 	// Each component adds its own service name (system.Start), so the root logger has none.
 	log := logging.New("", c.Level, c.Format)
+	loc, err := c.TimeZone.Location()
+	if err != nil {
+		log.Error("invalid configuration", "err", err)
+		return config.ExitConfig
+	}
+	mailDir := filepath.Join(c.DataDir, "mail")
+	sender, err := mail.SenderFor(c.SMTPURL, mailDir)
+	if err != nil {
+		log.Error("invalid configuration", "err", err)
+		return config.ExitConfig
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
@@ -97,17 +107,6 @@ func run() int {
 	if err := system.EnsureDatabase(ctx, c.DatabaseURL); err != nil {
 		log.Error("database", "err", err, "hint", "start PostgreSQL or set DATABASE_URL")
 		return 1
-	}
-	loc, err := time.LoadLocation(c.TimeZone)
-	if err != nil || c.TimeZone == "" {
-		log.Error("TIMEKEEPER_TIME_ZONE must name an IANA time zone", "value", c.TimeZone, "err", err)
-		return 2
-	}
-	mailDir := filepath.Join(c.DataDir, "mail")
-	sender, err := mail.SenderFor(c.SMTPURL, mailDir)
-	if err != nil {
-		log.Error("mail", "err", err)
-		return 2
 	}
 	sys, err := system.Start(ctx, system.Options{DatabaseURL: c.DatabaseURL, NATSURL: c.NATSURL,
 		DataDir: c.DataDir, Host: c.Host, NATSPort: c.NATSPort, Logger: log, Mail: sender, TimeZone: loc})

@@ -139,11 +139,11 @@ func TestComposePortsMatchSystemSpec(t *testing.T) {
 	// Every context and relay is reachable on its documented host port, exactly once.
 	for _, c := range system.Contexts(system.ContextOptions{}) {
 		if specPorts[c.Name] != c.Port {
-			t.Errorf("system.Contexts(system.ContextOptions{}) runs %s on %d, SYSTEM.md says %d", c.Name, c.Port, specPorts[c.Name])
+			t.Errorf("%s.Context runs on %d, SYSTEM.md says %d", c.Name, c.Port, specPorts[c.Name])
 		}
 		keys := []string{c.Name}
 		if c.Publishes {
-			keys = append(keys, c.Name+"-cdc")
+			keys = append(keys, c.RelayName())
 		}
 		for _, k := range keys {
 			if n := len(published[k]); n != 1 {
@@ -193,8 +193,8 @@ func TestComposeRelaysListenOnServicePortPlusOne(t *testing.T) {
 		if !c.Publishes {
 			continue
 		}
-		if _, ok := p.Services[c.Name+"-cdc"]; !ok {
-			t.Errorf("context %s publishes events but compose runs no %s-cdc relay", c.Name, c.Name)
+		if _, ok := p.Services[c.RelayName()]; !ok {
+			t.Errorf("context %s publishes events but compose runs no %s relay", c.Name, c.RelayName())
 		}
 	}
 }
@@ -401,6 +401,45 @@ func TestDockerfileBuildsEveryMainPackage(t *testing.T) {
 		isCmd := strings.Contains(filepath.ToSlash(rel), "cmd/") || rel == filepath.Join("deploy", "healthcheck")
 		if isCmd && !built[dir] {
 			t.Errorf("command ./%s is not built by the Dockerfile", filepath.ToSlash(rel))
+		}
+	}
+}
+
+// TestDockerfileBuildsEachContextsProcesses checks the Dockerfile against the context
+// descriptors (system.Contexts, read by the all-in-one): a service image per context,
+// a relay image exactly for the contexts that publish, each built from the context's
+// own cmd package and listening on the descriptor's port.
+func TestDockerfileBuildsEachContextsProcesses(t *testing.T) {
+	t.Parallel()
+	d := parseDockerfile(t)
+	contexts := system.Contexts(system.ContextOptions{})
+	if len(contexts) != len(specPorts)-1 { // specPorts also holds the webapp
+		t.Errorf("system.Contexts has %d contexts, SYSTEM.md section 6 %d", len(contexts), len(specPorts)-1)
+	}
+	for _, c := range contexts {
+		procs := map[string]struct {
+			pkg  string
+			addr string
+			want bool
+		}{
+			c.Name + "-service": {"./" + c.Name + "/cmd/service", c.Addr(), true},
+			c.RelayName():       {"./" + c.Name + "/cmd/cdc", c.RelayAddr(), c.Publishes},
+		}
+		for _, name := range slices.Sorted(maps.Keys(procs)) {
+			want := procs[name]
+			pkg, built := d.Binaries[name]
+			switch {
+			case built != want.want:
+				t.Errorf("Dockerfile builds /out/%s: %t, want %t (%s.Context.Publishes = %t)", name, built, want.want, c.Name, c.Publishes)
+				continue
+			case !built:
+				continue
+			case pkg != want.pkg:
+				t.Errorf("Dockerfile builds /out/%s from %s, want %s", name, pkg, want.pkg)
+			}
+			if st, ok := d.Stages[name]; ok && !slices.Contains(st.instruction("ENV"), "HTTP_ADDR="+want.addr) {
+				t.Errorf("Dockerfile stage %s: ENV %v, want HTTP_ADDR=%s (%s.Context)", name, st.instruction("ENV"), want.addr, c.Name)
+			}
 		}
 	}
 }

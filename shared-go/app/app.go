@@ -211,42 +211,63 @@ func HTTPConfig(c config.HTTP, defaultAddr string) httpx.Config {
 		IdleTimeout: c.IdleTimeout, ShutdownTimeout: c.ShutdownTimeout, MaxBodyBytes: c.MaxBodyBytes}
 }
 
-// setup parses the environment and connects Postgres (schema) and NATS.
-func setup(ctx context.Context, name, schema string) (config.Service, Deps, func(), error) {
-	cfg, err := config.Load(config.Service{})
-	if err != nil {
-		return cfg, Deps{}, nil, err
-	}
+// connect connects Postgres (schema) and NATS as name, with the logger of cfg.
+func connect(ctx context.Context, name, schema string, cfg config.Service) (Deps, func(), error) {
 	log := logging.New(name, cfg.Log.Level, cfg.Log.Format)
 	pool, err := postgres.Connect(ctx, cfg.Postgres.URL, schema)
 	if err != nil {
-		return cfg, Deps{}, nil, err
+		return Deps{}, nil, err
 	}
 	nc, js, err := ConnectNATS(ctx, cfg.NATS.URL, name, log)
 	if err != nil {
 		pool.Close()
-		return cfg, Deps{}, nil, err
+		return Deps{}, nil, err
 	}
 	d := Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: NewRegistry()}
-	return cfg, d, func() { _ = nc.Drain(); pool.Close() }, nil
+	return d, func() { _ = nc.Drain(); pool.Close() }, nil
 }
 
-// MainService is the whole main of a <context>/cmd/service: it returns the exit code.
-func MainService(name, schema, defaultAddr string, build Builder) int {
+// loadService parses the environment once into the configuration of c's service and
+// resolves the Options c uses. An error is a configuration error.
+func loadService(c Context) (config.Service, Options, error) {
+	cfg, err := config.Load(config.Service{})
+	if err != nil {
+		return cfg, Options{}, err
+	}
+	o, err := c.OptionsFrom(cfg)
+	return cfg, o, err
+}
+
+// invalidConfig logs a configuration error and returns config.ExitConfig.
+func invalidConfig(name string, err error) int {
+	slog.Error("start-up failed: invalid configuration", "service", name, "err", err)
+	return config.ExitConfig
+}
+
+// MainService is the whole main of a <context>/cmd/service: it parses the
+// environment once (shared-go/config), connects, builds c and serves it on c.Addr()
+// (HTTP_ADDR overrides it) until SIGINT or SIGTERM. It returns the exit code: 0 after
+// a signal, config.ExitConfig (2) when the configuration is invalid, 1 when start-up
+// or the service fails.
+func MainService(c Context) int {
+	cfg, o, err := loadService(c)
+	if err != nil {
+		return invalidConfig(c.Name, err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, d, closeFn, err := setup(ctx, name, schema)
+	d, closeFn, err := connect(ctx, c.Name, c.Schema, cfg)
 	if err != nil {
-		slog.Error("start-up failed", "service", name, "err", err)
+		slog.Error("start-up failed", "service", c.Name, "err", err)
 		return 1
 	}
 	defer closeFn()
-	m, err := build(ctx, d)
+	m, err := c.Build(ctx, d, o)
 	if err != nil {
 		d.Log.Error("start-up failed", "err", err)
 		return 1
 	}
-	if err := RunModule(ctx, name, d, HTTPConfig(cfg.HTTP, defaultAddr), m); err != nil && !errors.Is(err, context.Canceled) {
+	if err := RunModule(ctx, c.Name, d, HTTPConfig(cfg.HTTP, c.Addr()), m); err != nil && !errors.Is(err, context.Canceled) {
 		d.Log.Error("service failed", "err", err)
 		return 1
 	}
@@ -254,17 +275,29 @@ func MainService(name, schema, defaultAddr string, build Builder) int {
 	return 0
 }
 
-// MainRelay is the whole main of a <context>/cmd/cdc: it returns the exit code.
-func MainRelay(name, schema, defaultAddr string) int {
+// MainRelay is the whole main of a <context>/cmd/cdc: it parses the environment once,
+// connects and relays c's outbox, serving /healthz, /readyz, /metrics and /leader on
+// c.RelayAddr() (HTTP_ADDR overrides it), until SIGINT or SIGTERM. Exit codes as for
+// MainService.
+func MainRelay(c Context) int {
+	name := c.RelayName()
+	if !c.Publishes {
+		slog.Error("start-up failed: the context has no outbox to relay", "service", name)
+		return 1
+	}
+	cfg, err := config.Load(config.Service{}) // a relay needs none of the context's Options
+	if err != nil {
+		return invalidConfig(name, err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg, d, closeFn, err := setup(ctx, name, schema)
+	d, closeFn, err := connect(ctx, name, c.Schema, cfg)
 	if err != nil {
 		slog.Error("start-up failed", "service", name, "err", err)
 		return 1
 	}
 	defer closeFn()
-	if err := RunRelay(ctx, name, d, HTTPConfig(cfg.HTTP, defaultAddr), RelayConfig(cfg.Relay, schema)); err != nil &&
+	if err := RunRelay(ctx, name, d, HTTPConfig(cfg.HTTP, c.RelayAddr()), RelayConfig(cfg.Relay, c.Schema)); err != nil &&
 		!errors.Is(err, context.Canceled) {
 		d.Log.Error("relay failed", "err", err)
 		return 1

@@ -28,18 +28,6 @@ import (
 	"github.com/pitstop/pitstop/webapp"
 )
 
-// Context describes one bounded context to run.
-type Context struct {
-	Name   string
-	Schema string
-	// Port is the documented service port; the relay, if any, listens on Port+1.
-	Port int
-	// Build migrates and builds the module.
-	Build app.Builder
-	// Publishes is true when the context has an outbox (and so a relay).
-	Publishes bool
-}
-
 // Options configure Start.
 type Options struct {
 	// DatabaseURL is the Postgres database every context uses (a schema each). Required.
@@ -122,7 +110,8 @@ func Start(ctx context.Context, o Options) (*System, error) {
 		o.TimeZone = loc
 	}
 	if o.Contexts == nil {
-		o.Contexts = Contexts(ContextOptions{Mail: o.Mail, MailPoll: o.MailPoll, TimeZone: o.TimeZone})
+		o.Contexts = Contexts(ContextOptions{Mail: o.Mail, TimeZone: o.TimeZone,
+			MailDispatch: mail.DispatcherConfig{PollInterval: o.MailPoll}})
 	}
 	s := &System{urls: map[string]string{}}
 	ok := false
@@ -161,7 +150,7 @@ func Start(ctx context.Context, o Options) (*System, error) {
 		}
 		s.closer = append(s.closer, nc.Close)
 		d := app.Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: app.NewRegistry()}
-		m, err := c.Build(ctx, d)
+		m, err := c.Build(ctx, d, c.Options)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
@@ -172,7 +161,7 @@ func Start(ctx context.Context, o Options) (*System, error) {
 		}
 		g.Go(func() error { return app.ServeModule(gctx, c.Name, d, cfg, ln, m) })
 		if c.Publishes {
-			rname := c.Name + "-cdc"
+			rname := c.RelayName()
 			rlog := o.Logger.With("service", rname)
 			rd := app.Deps{Pool: pool, NC: nc, JS: js, Log: rlog, Registry: app.NewRegistry()}
 			rln, err := s.listen(o, rname, c.Port+1)

@@ -1,7 +1,9 @@
-// Command cdc runs the invoicing outbox relay: it publishes the committed
-// InvoiceCreated events to NATS JetStream and serves /healthz, /readyz, /metrics and
-// /leader on :5401 (HTTP_ADDR overrides it). The rest of the configuration comes from
-// the environment; see shared-go/config.
+// Command cdc relays the invoicing outbox (InvoiceCreated events) to NATS JetStream
+// and serves its /healthz, /readyz, /metrics and /leader on :5401 (HTTP_ADDR overrides
+// it). Run two for fail-over: one leads, the other stands by. The rest of the
+// configuration comes from the environment; see shared-go/config.
+//
+// It exits with 2 when the configuration is invalid, 1 when start-up or the relay fails.
 package main
 
 import (
@@ -11,4 +13,4 @@ import (
 	"github.com/pitstop/pitstop/shared-go/app"
 )
 
-func main() { os.Exit(app.MainRelay("invoicing-cdc", invoicing.Schema, ":5401")) }
+func main() { os.Exit(app.MainRelay(invoicing.Context)) }

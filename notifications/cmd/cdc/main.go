@@ -1,7 +1,9 @@
-// Command cdc runs the notifications outbox relay on :5301 (HTTP_ADDR overrides it for
-// its /healthz, /readyz, /metrics and /leader): it publishes the committed
-// MaintenanceReminderSent events of schema notifications to NATS JetStream. The
+// Command cdc relays the notifications outbox (MaintenanceReminderSent events) to NATS
+// JetStream and serves its /healthz, /readyz, /metrics and /leader on :5301 (HTTP_ADDR
+// overrides it). Run two for fail-over: one leads, the other stands by. The rest of the
 // configuration comes from the environment; see shared-go/config.
+//
+// It exits with 2 when the configuration is invalid, 1 when start-up or the relay fails.
 package main
 
 import (
@@ -11,4 +13,4 @@ import (
 	"github.com/pitstop/pitstop/shared-go/app"
 )
 
-func main() { os.Exit(app.MainRelay("notifications-cdc", notifications.Schema, ":5301")) }
+func main() { os.Exit(app.MainRelay(notifications.Context)) }

@@ -6,31 +6,15 @@
 //	SMTP_URL  smtp://[user:pass@]host:port of the mail server; empty (the default) writes
 //	          each reminder mail as an .eml file to MAIL_DIR instead
 //	MAIL_DIR  directory of the .eml files when SMTP_URL is empty (default .pitstop-data/mail)
+//
+// It exits with 2 when the configuration is invalid, 1 when start-up or the service fails.
 package main
 
 import (
-	"context"
-	"log/slog"
 	"os"
 
 	"github.com/pitstop/pitstop/notifications"
 	"github.com/pitstop/pitstop/shared-go/app"
-	"github.com/pitstop/pitstop/shared-go/config"
-	"github.com/pitstop/pitstop/shared-go/mail"
 )
 
-func main() {
-	cfg, err := config.Load(config.Mail{})
-	if err != nil {
-		slog.Error("start-up failed", "service", "notifications", "err", err)
-		os.Exit(1)
-	}
-	sender, err := mail.SenderFor(cfg.SMTPURL, cfg.MailDir)
-	if err != nil {
-		slog.Error("start-up failed", "service", "notifications", "err", err)
-		os.Exit(1)
-	}
-	os.Exit(app.MainService("notifications", notifications.Schema, ":5300", func(ctx context.Context, d app.Deps) (app.Module, error) {
-		return notifications.NewWithOptions(ctx, d, notifications.Options{Sender: sender})
-	}))
-}
+func main() { os.Exit(app.MainService(notifications.Context)) }

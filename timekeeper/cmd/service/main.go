@@ -5,42 +5,16 @@
 //
 //	TIMEKEEPER_TIME_ZONE  IANA time zone whose midnight begins a business day
 //	                      (default Europe/Amsterdam)
+//
+// It exits with 2 when the configuration is invalid, 1 when start-up or the service fails.
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"time"
 	_ "time/tzdata" // the time zone database, for hosts and images without one
 
 	"github.com/pitstop/pitstop/shared-go/app"
-	"github.com/pitstop/pitstop/shared-go/config"
 	"github.com/pitstop/pitstop/timekeeper"
 )
 
-type settings struct {
-	config.Service
-	TimeZone string `env:"TIMEKEEPER_TIME_ZONE" envDefault:"Europe/Amsterdam"`
-}
-
-func main() { os.Exit(run()) }
-
-func run() int {
-	cfg, err := config.Load(settings{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	loc, err := time.LoadLocation(cfg.TimeZone)
-	if cfg.TimeZone == "" {
-		err = fmt.Errorf("empty: name an IANA time zone such as %s", timekeeper.DefaultTimeZone)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "TIMEKEEPER_TIME_ZONE=%q: %v\n", cfg.TimeZone, err)
-		return 2
-	}
-	return app.MainService("timekeeper", timekeeper.Schema, ":5500", func(ctx context.Context, d app.Deps) (app.Module, error) {
-		return timekeeper.NewWithOptions(ctx, d, timekeeper.Options{Location: loc})
-	})
-}
+func main() { os.Exit(app.MainService(timekeeper.Context)) }

@@ -1,5 +1,7 @@
 // Command service runs the vehicles API on :5000 (HTTP_ADDR overrides it). The rest
 // of the configuration comes from the environment; see shared-go/config.
+//
+// It exits with 2 when the configuration is invalid, 1 when start-up or the service fails.
 package main
 
 import (
@@ -9,4 +11,4 @@ import (
 	"github.com/pitstop/pitstop/vehicles"
 )
 
-func main() { os.Exit(app.MainService("vehicles", vehicles.Schema, ":5000", vehicles.New)) }
+func main() { os.Exit(app.MainService(vehicles.Context)) }

@@ -1,5 +1,9 @@
-// Command cdc runs the workshop's outbox relay, publishing the committed planning
-// events to NATS JetStream (health and metrics on default :5201).
+// Command cdc relays the workshop outbox (the planning events) to NATS JetStream and
+// serves its /healthz, /readyz, /metrics and /leader on :5201 (HTTP_ADDR overrides it).
+// Run two for fail-over: one leads, the other stands by. The rest of the configuration
+// comes from the environment; see shared-go/config.
+//
+// It exits with 2 when the configuration is invalid, 1 when start-up or the relay fails.
 package main
 
 import (
@@ -9,4 +13,4 @@ import (
 	"github.com/pitstop/pitstop/workshop"
 )
 
-func main() { os.Exit(app.MainRelay("workshop-cdc", workshop.Schema, ":5201")) }
+func main() { os.Exit(app.MainRelay(workshop.Context)) }

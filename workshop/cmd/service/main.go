@@ -1,5 +1,8 @@
-// Command service runs the workshop API and its reference-data consumer (default :5200).
-// Configuration: see shared-go/config (DATABASE_URL, NATS_URL, HTTP_ADDR, ...).
+// Command service runs the workshop API and its reference-data consumer on :5200
+// (HTTP_ADDR overrides it). The rest of the configuration comes from the environment;
+// see shared-go/config.
+//
+// It exits with 2 when the configuration is invalid, 1 when start-up or the service fails.
 package main
 
 import (
@@ -9,4 +12,4 @@ import (
 	"github.com/pitstop/pitstop/workshop"
 )
 
-func main() { os.Exit(app.MainService("workshop", workshop.Schema, ":5200", workshop.New)) }
+func main() { os.Exit(app.MainService(workshop.Context)) }
