@@ -36,7 +36,9 @@ const HeaderRequeued = "pitstop-requeued"
 // event id in the inbox. Returning nil commits both and acks; returning an error rolls
 // both back and the message is redelivered with back-off. Only a real failure counts
 // toward dead-lettering (an infrastructure fault never does: faults.Classify).
-// Handlers must not publish or call the network: write to the outbox.
+// Handlers must not publish or call the network: write to the outbox. A context's
+// handler is written against its transaction-bound store and adapted with Bind; it
+// marks the errors retrying cannot cure with Permanent.
 type Handler func(ctx context.Context, tx pgx.Tx, ev events.Envelope) error
 
 // ConsumerConfig declares a durable consumer. Zero values take the documented defaults.
