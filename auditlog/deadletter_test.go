@@ -46,15 +46,15 @@ func TestMalformedMessagesAreDeadLetteredAndTheFlowGoesOn(t *testing.T) {
 		m := ev.Msg()
 		c.mutate(m)
 		msgIDs[m.Header.Get(events.HeaderMsgID)] = c
-		h.publishMsg(m)
+		h.PublishMsg(m)
 		after := customerRegistered(t, "after "+c.name)
 		valid = append(valid, after)
-		h.publish(after)
+		h.Publish(after)
 	}
 	h.waitFor(valid...)
 
 	// Messages are handled in stream order, so every poison message has been handled.
-	rows, err := h.pool.Query(context.Background(), `SELECT headers->'Nats-Msg-Id'->>0, consumer, subject, reason, deliveries,
+	rows, err := h.Pool.Query(context.Background(), `SELECT headers->'Nats-Msg-Id'->>0, consumer, subject, reason, deliveries,
 		length(data) FROM consumer_dead_letter ORDER BY stream_seq`)
 	if err != nil {
 		t.Fatal(err)
@@ -91,10 +91,10 @@ func TestMalformedMessagesAreDeadLetteredAndTheFlowGoesOn(t *testing.T) {
 			t.Errorf("%s: not dead-lettered", c.name)
 		}
 	}
-	if n := h.count(`SELECT count(*) FROM audit_entries`); n != len(valid) {
+	if n := h.QueryInt(`SELECT count(*) FROM audit_entries`); n != len(valid) {
 		t.Errorf("audit entries = %d, want only the %d valid events", n, len(valid))
 	}
-	if n := h.count(`SELECT count(*) FROM inbox`); n != len(valid) {
+	if n := h.QueryInt(`SELECT count(*) FROM inbox`); n != len(valid) {
 		t.Errorf("inbox rows = %d, want only the %d valid events (a rejected event's inbox row rolls back)", n, len(valid))
 	}
 	if got := h.list(nil).Items; len(got) != len(valid) {

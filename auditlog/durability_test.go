@@ -15,6 +15,7 @@ import (
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/messaging"
 	"github.com/pitstop/pitstop/shared-go/testutil"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 // TestConsumerIsDurableAcrossRestarts stops the service, publishes while it is down
@@ -49,7 +50,7 @@ func TestConsumerIsDurableAcrossRestarts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(app.Handler("auditlog", deps, maxBody, m))
+		srv := httptest.NewServer(app.Handler("auditlog", deps, servicetest.MaxBody, m))
 		res, err := openapitest.Client(t, "auditlog").Get(srv.URL + "/readyz")
 		if err != nil {
 			t.Fatal(err)

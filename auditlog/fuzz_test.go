@@ -51,14 +51,14 @@ func FuzzListQuery(f *testing.F) {
 	for range 3 {
 		ev := customerRegistered(f, "Fuzz")
 		evs = append(evs, ev)
-		h.publish(ev)
+		h.Publish(ev)
 	}
 	h.waitFor(evs...)
 
 	f.Fuzz(func(t *testing.T, rawQuery string) {
 		// In process (an arbitrary raw query need not survive the wire), through the
 		// transport that validates each exchange against the OpenAPI document.
-		api := openapitest.Transport(t, "auditlog", inProcess{h.handler})
+		api := openapitest.Transport(t, "auditlog", inProcess{h.Handler})
 		serve := func(req *http.Request) *httptest.ResponseRecorder {
 			t.Helper()
 			res, err := api.RoundTrip(req)

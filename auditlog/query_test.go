@@ -15,6 +15,7 @@ import (
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
 	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
 	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 // TestFilters checks type (full and short), subject and from/to, alone and combined.
@@ -28,17 +29,17 @@ func TestFilters(t *testing.T) {
 		return customerevents.Customer{CustomerID: id, Name: "N", Address: "A", PostalCode: "P", City: "C",
 			TelephoneNumber: "T", EmailAddress: "e@example.com"}
 	}
-	e1 := at(newEvent(t, customerevents.Source, customerevents.CustomerRegistered{Customer: cust(a)}, t0), 0)
-	e2 := at(newEvent(t, customerevents.Source, customerevents.CustomerUpdated{Customer: cust(a)}, t0), time.Hour)
-	e3 := at(newEvent(t, customerevents.Source, customerevents.CustomerRegistered{Customer: cust(b)}, t0), 2*time.Hour)
-	e4 := at(newEvent(t, vehicleevents.Source, vehicleevents.VehicleRegistered{Vehicle: vehicleevents.Vehicle{
+	e1 := at(servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: cust(a)}, t0), 0)
+	e2 := at(servicetest.Event(t, customerevents.Source, customerevents.CustomerUpdated{Customer: cust(a)}, t0), time.Hour)
+	e3 := at(servicetest.Event(t, customerevents.Source, customerevents.CustomerRegistered{Customer: cust(b)}, t0), 2*time.Hour)
+	e4 := at(servicetest.Event(t, vehicleevents.Source, vehicleevents.VehicleRegistered{Vehicle: vehicleevents.Vehicle{
 		LicenseNumber: "AB-123-C", Brand: "VW", Type: "Golf", OwnerID: a}}, t0), 3*time.Hour)
 	// Another context's event with the same short type name.
 	e5 := at(customerRegistered(t, "Other"), 4*time.Hour)
 	e5.Type, e5.Source, e5.Subject = "pitstop.othercontext.CustomerRegistered", "pitstop/othercontext", b
 	all := []events.Envelope{e1, e2, e3, e4, e5}
 	for _, ev := range all {
-		h.publish(ev)
+		h.Publish(ev)
 	}
 	h.waitFor(all...)
 
@@ -99,7 +100,7 @@ func TestPaging(t *testing.T) {
 			evens = append(evens, ev)
 		}
 		evs = append(evs, ev)
-		h.publish(ev)
+		h.Publish(ev)
 	}
 	h.waitFor(evs[len(evs)-1])
 
@@ -140,7 +141,7 @@ func TestPaging(t *testing.T) {
 	for i := range 3 {
 		ev := customerRegistered(t, fmt.Sprintf("Late %d", i))
 		more = append(more, ev)
-		h.publish(ev)
+		h.Publish(ev)
 	}
 	h.waitFor(more...)
 	q.Set("cursor", *page.Next)
@@ -157,7 +158,7 @@ func TestBadQueryParameters(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ev := customerRegistered(t, "Lisa")
-	h.publish(ev)
+	h.Publish(ev)
 	h.waitFor(ev)
 	cursor := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
@@ -192,26 +193,26 @@ func TestBadQueryParameters(t *testing.T) {
 		{"subject=" + strings.Repeat("x", 1025), []string{"subject"}},
 		{"type=x%00&subject=%FF&from=x&to=y&limit=0&cursor=z", []string{"cursor", "from", "limit", "subject", "to", "type"}},
 	} {
-		res := h.get("/api/auditlog?" + tc.query)
+		res := h.Get("/api/auditlog?" + tc.query)
 		if tc.want == nil {
-			if res.status != http.StatusOK {
-				t.Errorf("%s: %d %s, want 200", tc.query, res.status, res.body)
+			if res.Status != http.StatusOK {
+				t.Errorf("%s: %d %s, want 200", tc.query, res.Status, res.Body)
 			}
 			continue
 		}
-		p := problemOf(t, res, http.StatusBadRequest)
-		if got := fieldsOf(p); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: fields %v, want %v (%s)", tc.query, got, tc.want, res.body)
+		p := res.Problem(t, http.StatusBadRequest)
+		if got := servicetest.Fields(p); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: fields %v, want %v (%s)", tc.query, got, tc.want, res.Body)
 		}
 	}
 
 	// An offset's "+" sent unencoded arrives as a space and is still understood.
-	res := h.get("/api/auditlog?from=2000-01-01T10:00:00+02:00&to=2999-01-01T00:00:00.5+01:00")
-	if res.status != http.StatusOK {
-		t.Fatalf("unencoded offsets: %d %s", res.status, res.body)
+	res := h.Get("/api/auditlog?from=2000-01-01T10:00:00+02:00&to=2999-01-01T00:00:00.5+01:00")
+	if res.Status != http.StatusOK {
+		t.Fatalf("unencoded offsets: %d %s", res.Status, res.Body)
 	}
 	var unencoded listJSON
-	res.json(t, &unencoded)
+	res.JSON(t, &unencoded)
 	if len(unencoded.Items) != 1 {
 		t.Errorf("unencoded offsets: %d items, want 1", len(unencoded.Items))
 	}
@@ -228,7 +229,7 @@ func TestGetEntry(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ev := customerRegistered(t, "Lisa")
-	h.publish(ev)
+	h.Publish(ev)
 	h.waitFor(ev)
 
 	e, ok := h.entry(ev.ID)
@@ -236,8 +237,8 @@ func TestGetEntry(t *testing.T) {
 		t.Fatal("entry not found")
 	}
 	checkEntry(t, e, ev)
-	if got := h.get("/api/auditlog/" + strings.ToUpper(ev.ID.String())); got.status != http.StatusOK {
-		t.Errorf("upper-case id: %d", got.status)
+	if got := h.Get("/api/auditlog/" + strings.ToUpper(ev.ID.String())); got.Status != http.StatusOK {
+		t.Errorf("upper-case id: %d", got.Status)
 	}
 	for _, path := range []string{
 		"/api/auditlog/" + uuid.NewString(),
@@ -246,6 +247,6 @@ func TestGetEntry(t *testing.T) {
 		"/api/auditlog/%00",
 		"/api/auditlog/" + ev.ID.String() + "/more",
 	} {
-		problemOf(t, h.get(path), http.StatusNotFound)
+		h.Get(path).Problem(t, http.StatusNotFound)
 	}
 }

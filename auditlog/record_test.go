@@ -16,6 +16,7 @@ import (
 	"github.com/pitstop/pitstop/serviceapis/workshopevents"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/testutil"
+	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
 // TestRecordsEveryEventWithItsEnvelope publishes events of several contexts to
@@ -26,7 +27,7 @@ func TestRecordsEveryEventWithItsEnvelope(t *testing.T) {
 	h := newHarness(t)
 
 	amsterdam := time.FixedZone("CEST", 2*60*60)
-	planned := newEvent(t, workshopevents.Source, workshopevents.MaintenanceJobPlanned{
+	planned := servicetest.Event(t, workshopevents.Source, workshopevents.MaintenanceJobPlanned{
 		PlanningDate: "2024-05-01", JobID: uuid.NewString(),
 		StartTime: "2024-05-01T08:00:00+02:00", EndTime: "2024-05-01T10:00:00+02:00", Description: "APK ✓ «keuring»",
 		Customer: workshopevents.JobCustomer{CustomerID: uuid.NewString(), Name: "Lisa", TelephoneNumber: "0612345678"},
@@ -37,16 +38,16 @@ func TestRecordsEveryEventWithItsEnvelope(t *testing.T) {
 
 	evs := []events.Envelope{
 		customerRegistered(t, "Lisa"),
-		newEvent(t, vehicleevents.Source, vehicleevents.VehicleRegistered{Vehicle: vehicleevents.Vehicle{
+		servicetest.Event(t, vehicleevents.Source, vehicleevents.VehicleRegistered{Vehicle: vehicleevents.Vehicle{
 			LicenseNumber: "AB-123-C", Brand: "Volkswagen", Type: "Golf", OwnerID: uuid.NewString()}}, time.Now()),
 		planned,
-		newEvent(t, timekeeperevents.Source, timekeeperevents.DayHasPassed{Date: "2024-05-02"}, time.Now()),
-		newEvent(t, invoicingevents.Source, invoicingevents.InvoiceCreated{InvoiceID: "2024-0001", InvoiceDate: "2024-05-02",
+		servicetest.Event(t, timekeeperevents.Source, timekeeperevents.DayHasPassed{Date: "2024-05-02"}, time.Now()),
+		servicetest.Event(t, invoicingevents.Source, invoicingevents.InvoiceCreated{InvoiceID: "2024-0001", InvoiceDate: "2024-05-02",
 			CustomerID: uuid.NewString(), JobIDs: []string{uuid.NewString()},
 			Amount: invoicingevents.Money{Currency: "EUR", Cents: 3700}}, time.Now()),
 	}
 	for _, ev := range evs {
-		h.publish(ev)
+		h.Publish(ev)
 	}
 	h.waitFor(evs...)
 
@@ -63,7 +64,7 @@ func TestRecordsEveryEventWithItsEnvelope(t *testing.T) {
 	if e, _ := h.entry(planned.ID); e.Time != "2024-05-01T07:59:58.123456789+02:00" {
 		t.Errorf("time = %q, want the published ce-time with offset and nanoseconds", e.Time)
 	}
-	if n := h.count(`SELECT count(*) FROM inbox WHERE consumer = 'auditlog'`); n != len(evs) {
+	if n := h.QueryInt(`SELECT count(*) FROM inbox WHERE consumer = 'auditlog'`); n != len(evs) {
 		t.Errorf("inbox rows of consumer auditlog = %d, want %d", n, len(evs))
 	}
 }
@@ -87,7 +88,7 @@ func TestStoredDataEqualsThePublishedBody(t *testing.T) {
 		ev.Subject = "body-" + string(rune('a'+i))
 		ev.Data = json.RawMessage(body)
 		evs = append(evs, ev)
-		h.publish(ev)
+		h.Publish(ev)
 	}
 	h.waitFor(evs...)
 	for _, ev := range evs {
@@ -104,17 +105,17 @@ func TestSameEventTwiceIsStoredOnce(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	ev := customerRegistered(t, "Lisa")
-	h.publish(ev, uuid.NewString())
-	h.publish(ev, uuid.NewString())
+	h.Publish(ev, uuid.NewString())
+	h.Publish(ev, uuid.NewString())
 	// The consumer handles messages in stream order: once the marker is stored, both
 	// copies have been delivered.
 	marker := customerRegistered(t, "Marker")
-	h.publish(marker)
+	h.Publish(marker)
 	h.waitFor(marker)
-	testutil.Eventually(t, wait, func() bool { return h.metric("pitstop_consumer_duplicates_total") == 1 },
+	testutil.Eventually(t, wait, func() bool { return h.Metric("pitstop_consumer_duplicates_total") == 1 },
 		"the second copy was never recognised as a duplicate")
 
-	if n := h.count(`SELECT count(*) FROM audit_entries WHERE event_id = $1`, ev.ID); n != 1 {
+	if n := h.QueryInt(`SELECT count(*) FROM audit_entries WHERE event_id = $1`, ev.ID); n != 1 {
 		t.Errorf("rows for the event = %d, want 1", n)
 	}
 	got := h.list(nil).Items
@@ -125,8 +126,8 @@ func TestSameEventTwiceIsStoredOnce(t *testing.T) {
 	if len(l.Items) != 1 {
 		t.Errorf("entries with subject %s = %d, want 1", ev.Subject, len(l.Items))
 	}
-	if res := h.get("/api/auditlog/" + ev.ID.String()); res.status != http.StatusOK {
-		t.Errorf("get: %d %s", res.status, res.body)
+	if res := h.Get("/api/auditlog/" + ev.ID.String()); res.Status != http.StatusOK {
+		t.Errorf("get: %d %s", res.Status, res.Body)
 	}
 }
 
@@ -134,11 +135,11 @@ func TestSameEventTwiceIsStoredOnce(t *testing.T) {
 func TestEventWithoutSubjectIsRecorded(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	ev := newEvent(t, customerevents.Source, customerevents.CustomerUpdated{}, time.Now())
+	ev := servicetest.Event(t, customerevents.Source, customerevents.CustomerUpdated{}, time.Now())
 	if ev.Subject != "" {
 		t.Fatalf("subject = %q, want empty", ev.Subject)
 	}
-	h.publish(ev)
+	h.Publish(ev)
 	h.waitFor(ev)
 	e, _ := h.entry(ev.ID)
 	checkEntry(t, e, ev)
