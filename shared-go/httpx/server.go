@@ -22,10 +22,6 @@ import (
 	"github.com/pitstop/pitstop/shared-go/problem"
 )
 
-func init() {
-	problem.RequestIDFunc = func(r *http.Request) string { return middleware.GetReqID(r.Context()) }
-}
-
 // Config holds the HTTP server settings; see config.HTTP for the environment variables.
 type Config struct {
 	Addr            string
@@ -70,8 +66,9 @@ func NewRouter(o RouterOptions) chi.Router {
 	r.Use(middleware.RequestID)
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			w.Header().Set("X-Request-Id", middleware.GetReqID(req.Context()))
-			next.ServeHTTP(w, req)
+			id := middleware.GetReqID(req.Context())
+			w.Header().Set("X-Request-Id", id)
+			next.ServeHTTP(w, req.WithContext(problem.WithRequestID(req.Context(), id)))
 		})
 	})
 	r.Use(observe(o.Logger, m))

@@ -117,13 +117,7 @@ func (m Message) Validate() error {
 var migrations embed.FS
 
 // Migrations returns the mail outbox's SQL migrations (goose, files at the root).
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Migrations() fs.FS { return postgres.MigrationsDir(migrations) }
 
 // Migrate creates or upgrades the mail_outbox table in schema (goose set "mail");
 // pool's search_path must be schema, as pools from postgres.Connect are.

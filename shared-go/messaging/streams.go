@@ -7,7 +7,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
@@ -53,11 +52,7 @@ var migrations embed.FS
 
 // Migrate creates or upgrades the inbox and consumer dead-letter tables in schema.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return postgres.Migrate(ctx, pool, schema, "inbox", sub)
+	return postgres.Migrate(ctx, pool, schema, "inbox", postgres.MigrationsDir(migrations))
 }
 
 // Captures reports whether the Pitstop stream's subjects capture subject (a publish

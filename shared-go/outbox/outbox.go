@@ -33,13 +33,7 @@ import (
 var migrations embed.FS
 
 // Migrations returns the outbox tables' SQL migrations.
-func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
+func Migrations() fs.FS { return postgres.MigrationsDir(migrations) }
 
 // Migrate creates or upgrades the outbox tables in the pool's schema.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {

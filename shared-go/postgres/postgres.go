@@ -36,6 +36,17 @@ func ParseConfig(url, schema string) (*pgxpool.Config, error) {
 	return cfg, nil
 }
 
+// MigrationsDir is the migrations directory of an embedded file system: every package
+// with tables embeds its SQL as migrations/*.sql and migrates with
+// Migrate(ctx, pool, schema, set, MigrationsDir(migrations)).
+func MigrationsDir(fsys fs.FS) fs.FS {
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		panic(err) // fs.Sub fails only on an invalid path, and this one is fixed
+	}
+	return sub
+}
+
 // Connect creates schema if needed and returns a pool whose search_path is schema.
 func Connect(ctx context.Context, url, schema string) (*pgxpool.Pool, error) {
 	cfg, err := ParseConfig(url, schema)

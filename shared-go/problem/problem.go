@@ -3,6 +3,7 @@
 package problem
 
 import (
+	"context"
 	"encoding/json"
 	"iter"
 	"net/http"
@@ -69,9 +70,19 @@ func (v *ValidationError) OrNil() error {
 	return v
 }
 
-// RequestIDFunc extracts the request id placed on the request by the HTTP server; it is
-// set by httpx so that this package does not import chi.
-var RequestIDFunc = func(r *http.Request) string { return "" }
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request's id, which problem documents and the
+// translator's log lines then name (the HTTP server's middleware sets it).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID is the id WithRequestID put on r's context ("" if none).
+func RequestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
+}
 
 // Write sends p as a problem document with p.Status.
 func Write(w http.ResponseWriter, r *http.Request, p Problem) {
@@ -85,7 +96,7 @@ func Write(w http.ResponseWriter, r *http.Request, p Problem) {
 		if p.Instance == "" {
 			p.Instance = r.URL.Path
 		}
-		p.RequestID = RequestIDFunc(r)
+		p.RequestID = RequestID(r)
 	}
 	w.Header().Set("Content-Type", ContentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -122,7 +122,7 @@ func (t *Translator) Respond(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	t.log.ErrorContext(r.Context(), t.name+" request failed", "err", err,
-		"request_id", RequestIDFunc(r), "method", r.Method, "path", r.URL.Path)
+		"request_id", RequestID(r), "method", r.Method, "path", r.URL.Path)
 	Status(w, r, http.StatusInternalServerError, "internal error")
 }
 

@@ -148,14 +148,12 @@ func TestTranslatorRespond(t *testing.T) {
 // TestTranslatorLogsRequestID checks that a 500 carries the request id in both the log
 // line and the document, so that one finds the other.
 func TestTranslatorLogsRequestID(t *testing.T) {
-	old := problem.RequestIDFunc
-	problem.RequestIDFunc = func(*http.Request) string { return "req-42" }
-	t.Cleanup(func() { problem.RequestIDFunc = old })
-
+	t.Parallel()
 	var logs bytes.Buffer
 	tr := problem.NewTranslator("things", slog.New(slog.NewJSONHandler(&logs, nil)))
 	w := httptest.NewRecorder()
-	tr.Respond(w, httptest.NewRequest(http.MethodPost, "/things", nil), errors.New("boom"))
+	r := httptest.NewRequest(http.MethodPost, "/things", nil)
+	tr.Respond(w, r.WithContext(problem.WithRequestID(r.Context(), "req-42")), errors.New("boom"))
 
 	var got problem.Problem
 	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {

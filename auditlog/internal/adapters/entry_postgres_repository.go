@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -29,11 +28,7 @@ var migrations embed.FS
 // Migrate creates or upgrades the auditlog tables in the pool's schema (the inbox and
 // dead-letter tables are migrated separately by messaging.Migrate).
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return postgres.Migrate(ctx, pool, schema, "auditlog", sub)
+	return postgres.Migrate(ctx, pool, schema, "auditlog", postgres.MigrationsDir(migrations))
 }
 
 // EntryTxStore writes entries in one transaction (the consumer's). It implements

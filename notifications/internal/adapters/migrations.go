@@ -7,7 +7,6 @@ package adapters
 import (
 	"context"
 	"embed"
-	"io/fs"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -25,9 +24,5 @@ const MigrationSet = "notifications"
 // business_days) in schema. The outbox, inbox and mail tables are migrated by their
 // packages.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return postgres.Migrate(ctx, pool, schema, MigrationSet, sub)
+	return postgres.Migrate(ctx, pool, schema, MigrationSet, postgres.MigrationsDir(migrations))
 }

@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,11 +27,7 @@ var migrations embed.FS
 // Migrate creates or upgrades the timekeeper tables in the pool's schema (the outbox
 // tables are migrated separately by outbox.Migrate).
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return postgres.Migrate(ctx, pool, schema, "timekeeper", sub)
+	return postgres.Migrate(ctx, pool, schema, "timekeeper", postgres.MigrationsDir(migrations))
 }
 
 // ErrCalendarMissing is returned when the business_day row is missing: the schema was

@@ -7,7 +7,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -26,11 +25,7 @@ var migrations embed.FS
 // Migrate creates or upgrades the vehicles tables in the pool's schema (the outbox
 // tables are migrated separately by outbox.Migrate).
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return postgres.Migrate(ctx, pool, schema, "vehicles", sub)
+	return postgres.Migrate(ctx, pool, schema, "vehicles", postgres.MigrationsDir(migrations))
 }
 
 // VehiclePostgresRepository stores vehicles in Postgres and writes their events to

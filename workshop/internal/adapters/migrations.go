@@ -6,7 +6,6 @@ package adapters
 import (
 	"context"
 	"embed"
-	"io/fs"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -22,9 +21,5 @@ const MigrationSet = "workshop"
 // Migrate creates or upgrades the workshop's own tables (events, customers, vehicles)
 // in schema. The outbox and inbox tables are migrated by their packages.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return postgres.Migrate(ctx, pool, schema, MigrationSet, sub)
+	return postgres.Migrate(ctx, pool, schema, MigrationSet, postgres.MigrationsDir(migrations))
 }
