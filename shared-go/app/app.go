@@ -70,8 +70,11 @@ type ReadyChecker interface {
 // Builder migrates the context's schema and builds its Module.
 type Builder func(ctx context.Context, d Deps) (Module, error)
 
-// ConnectNATS connects with unlimited reconnects and ensures the Pitstop stream exists.
-func ConnectNATS(ctx context.Context, url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+// ConnectNATS connects to cfg.URL (one URL or a comma-separated list of a cluster's
+// servers) with unlimited reconnects, and ensures the Pitstop stream exists with
+// cfg.StreamReplicas replicas.
+func ConnectNATS(ctx context.Context, cfg config.NATS, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	url := cfg.URL
 	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250*time.Millisecond),
 		nats.RetryOnFailedConnect(true),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -91,7 +94,7 @@ func ConnectNATS(ctx context.Context, url, name string, log *slog.Logger) (*nats
 	// The stream declaration is retried: at start-up NATS may still be coming up.
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err = messaging.EnsureStreams(cctx, js)
+		err = messaging.EnsureStreams(cctx, js, messaging.Replicas(cfg.StreamReplicas))
 		cancel()
 		if err == nil {
 			return nc, js, nil
@@ -218,7 +221,7 @@ func connect(ctx context.Context, name, schema string, cfg config.Service) (Deps
 	if err != nil {
 		return Deps{}, nil, err
 	}
-	nc, js, err := ConnectNATS(ctx, cfg.NATS.URL, name, log)
+	nc, js, err := ConnectNATS(ctx, cfg.NATS, name, log)
 	if err != nil {
 		pool.Close()
 		return Deps{}, nil, err

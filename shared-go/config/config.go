@@ -4,7 +4,10 @@
 // Common variables (every process):
 //
 //	DATABASE_URL        Postgres URL (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
-//	NATS_URL            NATS URL (default nats://127.0.0.1:4222)
+//	NATS_URL            NATS URL, or a comma-separated list of the URLs of a cluster's
+//	                    servers (default nats://127.0.0.1:4222)
+//	NATS_STREAM_REPLICAS replicas of the PITSTOP stream: 1 on a single server, 3 on a
+//	                    three-node JetStream cluster (default 1)
 //	HTTP_ADDR           listen address (default per service, e.g. :5100)
 //	LOG_LEVEL           debug|info|warn|error (default info)
 //	LOG_FORMAT          text|json (default text)
@@ -39,7 +42,14 @@ type Postgres struct {
 
 // NATS is the broker connection.
 type NATS struct {
+	// URL is one NATS URL or a comma-separated list of them
+	// ("nats://nats-0:4222,nats://nats-1:4222,nats://nats-2:4222"): the client connects
+	// to one and fails over to the others (and to those the cluster gossips).
 	URL string `env:"NATS_URL" envDefault:"nats://127.0.0.1:4222"`
+	// StreamReplicas is the replica count every process declares the PITSTOP stream
+	// with: 1 on a single server, 3 (or 5) on a JetStream cluster of at least that many
+	// nodes. Every process of a deployment must say the same (a later declaration wins).
+	StreamReplicas int `env:"NATS_STREAM_REPLICAS" envDefault:"1"`
 }
 
 // Log configures log/slog.

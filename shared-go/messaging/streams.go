@@ -22,10 +22,30 @@ const StreamName = "PITSTOP"
 // StreamSubjects are the subjects StreamName captures.
 var StreamSubjects = []string{"pitstop.>"}
 
+// StreamOption adjusts the declared Pitstop stream.
+type StreamOption func(*streamOptions)
+
+type streamOptions struct {
+	replicas int // 0: not said
+}
+
+// Replicas declares the stream with n replicas (1 on a single server, 3 on a
+// three-node JetStream cluster; configured by NATS_STREAM_REPLICAS). n < 1 means 1.
+func Replicas(n int) StreamOption {
+	return func(o *streamOptions) {
+		o.replicas = max(n, 1)
+	}
+}
+
 // StreamConfig is the declared configuration of the Pitstop stream: file storage,
-// limits retention (events are kept for 30 days so new consumers can catch up), and a
-// two-minute duplicate window for Nats-Msg-Id de-duplication of relay retries.
-func StreamConfig() jetstream.StreamConfig {
+// limits retention (events are kept for 30 days so new consumers can catch up), a
+// two-minute duplicate window for Nats-Msg-Id de-duplication of relay retries, and one
+// replica unless Replicas says otherwise.
+func StreamConfig(opts ...StreamOption) jetstream.StreamConfig {
+	o := streamOptions{replicas: 1}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Every Pitstop domain event, pitstop.<context>.<EventType>",
@@ -35,13 +55,27 @@ func StreamConfig() jetstream.StreamConfig {
 		MaxAge:      30 * 24 * time.Hour,
 		Duplicates:  2 * time.Minute,
 		Discard:     jetstream.DiscardOld,
+		Replicas:    o.replicas,
 	}
 }
 
 // EnsureStreams creates or updates the Pitstop stream; it is idempotent and safe to
-// call from every process at start-up.
-func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
-	if _, err := js.CreateOrUpdateStream(ctx, StreamConfig()); err != nil {
+// call from every process at start-up. With Replicas it sets the stream's replica
+// count (scaling an existing stream up or down); without, it keeps the replica count of
+// an existing stream and creates a missing one with one replica, so that the relays'
+// and consumers' own re-declarations never scale down a stream that the services
+// declared at R3.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, opts ...StreamOption) error {
+	var o streamOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.replicas == 0 {
+		if s, err := js.Stream(ctx, StreamName); err == nil {
+			opts = append(opts, Replicas(s.CachedInfo().Config.Replicas))
+		}
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, StreamConfig(opts...)); err != nil {
 		return fmt.Errorf("ensure stream %s: %w", StreamName, err)
 	}
 	return nil

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/config"
 	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/mail"
 	"github.com/pitstop/pitstop/shared-go/outbox"
@@ -144,7 +145,7 @@ func Start(ctx context.Context, o Options) (*System, error) {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
 		s.closer = append(s.closer, pool.Close)
-		nc, js, err := app.ConnectNATS(ctx, natsURL, "pitstop-"+c.Name, log)
+		nc, js, err := app.ConnectNATS(ctx, config.NATS{URL: natsURL, StreamReplicas: 1}, "pitstop-"+c.Name, log)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
@@ -185,7 +186,7 @@ func Start(ctx context.Context, o Options) (*System, error) {
 // contexts, each as one upstream instance.
 func (s *System) startWebApp(ctx, gctx context.Context, g *errgroup.Group, o Options) error {
 	log := o.Logger.With("service", webapp.Name)
-	nc, js, err := app.ConnectNATS(ctx, s.NATSURL, "pitstop-webapp", log)
+	nc, js, err := app.ConnectNATS(ctx, config.NATS{URL: s.NATSURL, StreamReplicas: 1}, "pitstop-webapp", log)
 	if err != nil {
 		return fmt.Errorf("webapp: %w", err)
 	}
