@@ -5,19 +5,17 @@ package problem
 import (
 	"context"
 	"encoding/json"
-	"iter"
 	"net/http"
-	"strings"
+
+	"github.com/pitstop/pitstop/shared-go/validation"
 )
 
 // ContentType is the media type of a problem document.
 const ContentType = "application/problem+json"
 
-// FieldError names one offending request field and what is wrong with it.
-type FieldError struct {
-	Field  string `json:"field"`
-	Detail string `json:"detail"`
-}
+// FieldError names one offending request field and what is wrong with it: the
+// validation package's, so that field errors of the domain and of the ports are one type.
+type FieldError = validation.FieldError
 
 // Problem is an RFC 9457 problem document with Pitstop's extension members.
 type Problem struct {
@@ -31,44 +29,9 @@ type Problem struct {
 }
 
 // ValidationError is returned by validating constructors and request decoders; it
-// carries every offending field, not just the first.
-type ValidationError struct {
-	Fields []FieldError
-}
-
-// Error implements error.
-func (v *ValidationError) Error() string {
-	parts := make([]string, 0, len(v.Fields))
-	for _, f := range v.Fields {
-		parts = append(parts, f.Field+": "+f.Detail)
-	}
-	return "validation failed: " + strings.Join(parts, "; ")
-}
-
-// FieldErrors yields every field error, in the order they were added (FieldErrorer).
-func (v *ValidationError) FieldErrors() iter.Seq2[string, string] {
-	return func(yield func(string, string) bool) {
-		for _, f := range v.Fields {
-			if !yield(f.Field, f.Detail) {
-				return
-			}
-		}
-	}
-}
-
-// Add records a field error.
-func (v *ValidationError) Add(field, detail string) {
-	v.Fields = append(v.Fields, FieldError{Field: field, Detail: detail})
-}
-
-// OrNil returns v when it holds field errors and nil otherwise, so that a validator
-// can end with `return errs.OrNil()`.
-func (v *ValidationError) OrNil() error {
-	if v == nil || len(v.Fields) == 0 {
-		return nil
-	}
-	return v
-}
+// carries every offending field, not just the first. It is validation.Error: a decoder
+// leaves its Of unset, so its text begins "validation failed".
+type ValidationError = validation.Error
 
 type requestIDKey struct{}
 

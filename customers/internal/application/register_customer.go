@@ -59,7 +59,7 @@ func NewRegisterCustomerHandler(repo CustomerRegistrar, now func() time.Time) Re
 // Repeating a registration with the same id and the same (trimmed) data returns the
 // stored customer with Created false and stores nothing, so clients may retry.
 func (h RegisterCustomerHandler) Handle(ctx context.Context, cmd RegisterCustomer) (RegisterCustomerResult, error) {
-	verr := &domain.ValidationError{}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidCustomer}
 	id := uuid.New()
 	if cmd.CustomerID != "" {
 		parsed, err := uuid.Parse(cmd.CustomerID)

@@ -52,7 +52,7 @@ func NewUpdateCustomerHandler(repo CustomerUpdater, now func() time.Time) Update
 // field.
 func (h UpdateCustomerHandler) Handle(ctx context.Context, cmd UpdateCustomer) (domain.Customer, error) {
 	// Validate before touching storage so that bad input never costs a transaction.
-	verr := &domain.ValidationError{}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidCustomer}
 	if cmd.RepeatedCustomerID != "" {
 		if id, err := uuid.Parse(cmd.RepeatedCustomerID); err != nil || id != cmd.CustomerID {
 			verr.Add(domain.FieldCustomerID, "must be the id of the customer being updated, or be left out")

@@ -56,7 +56,7 @@ type Customer struct {
 // NewCustomer validates d and returns a customer with id. Every field is required and
 // trimmed; the error is a *ValidationError listing every invalid field.
 func NewCustomer(id uuid.UUID, d Details) (Customer, error) {
-	verr := &ValidationError{}
+	verr := &ValidationError{Of: ErrInvalidCustomer}
 	if id == uuid.Nil {
 		verr.Add(FieldCustomerID, "must not be the nil UUID")
 	}
@@ -77,7 +77,7 @@ func RehydrateCustomer(id uuid.UUID, d Details) Customer {
 // ValidateDetails trims every field of d and checks it; it returns the trimmed details
 // or a *ValidationError listing every invalid field in a fixed order.
 func ValidateDetails(d Details) (Details, error) {
-	verr := &ValidationError{}
+	verr := &ValidationError{Of: ErrInvalidCustomer}
 	clean := Details{
 		Name:            text(verr, FieldName, d.Name, MaxNameLength),
 		Address:         text(verr, FieldAddress, d.Address, MaxAddressLength),

@@ -28,6 +28,9 @@ func fieldsOf(t *testing.T, err error) map[string]string {
 	if !errors.As(err, &verr) {
 		t.Fatalf("error %v (%T) is not a *domain.ValidationError", err, err)
 	}
+	if !errors.Is(err, domain.ErrInvalidCustomer) {
+		t.Errorf("error %v does not wrap domain.ErrInvalidCustomer", err)
+	}
 	m := map[string]string{}
 	for _, f := range verr.Fields {
 		if _, dup := m[f.Field]; dup {
@@ -240,12 +243,12 @@ func TestRehydrate(t *testing.T) {
 
 func TestValidationErrorMessage(t *testing.T) {
 	t.Parallel()
-	v := &domain.ValidationError{}
+	v := &domain.ValidationError{Of: domain.ErrInvalidCustomer}
 	if v.OrNil() != nil {
 		t.Fatal("empty ValidationError is not nil")
 	}
 	v.Add("name", "is required")
-	if err := v.OrNil(); err == nil || !strings.Contains(err.Error(), "name: is required") {
+	if err := v.OrNil(); err == nil || err.Error() != "invalid customer: name: is required" {
 		t.Errorf("OrNil() = %v", err)
 	}
 	if v.Merge(errors.New("other")) {

@@ -2,8 +2,8 @@ package domain
 
 import (
 	"errors"
-	"iter"
-	"strings"
+
+	"github.com/pitstop/pitstop/shared-go/validation"
 )
 
 // ErrCustomerNotFound is returned when no customer has the requested id.
@@ -18,59 +18,10 @@ var ErrCustomerExists = errors.New("customer already exists")
 // customer with different data.
 var ErrCustomerConflict = errors.New("a customer with this id already exists with different data")
 
-// FieldError names one invalid field (by its camelCase name in the API and events) and
-// what is wrong with it.
-type FieldError struct {
-	Field  string
-	Detail string
-}
+// ErrInvalidCustomer is wrapped by every error that rejects a command's customer data
+// (a *ValidationError listing the invalid fields).
+var ErrInvalidCustomer = errors.New("invalid customer")
 
-// ValidationError lists every invalid field of a command, not just the first.
-type ValidationError struct {
-	Fields []FieldError
-}
-
-// Error implements error.
-func (v *ValidationError) Error() string {
-	parts := make([]string, 0, len(v.Fields))
-	for _, f := range v.Fields {
-		parts = append(parts, f.Field+": "+f.Detail)
-	}
-	return "invalid customer: " + strings.Join(parts, "; ")
-}
-
-// FieldErrors yields every invalid field with its detail, in the order they were
-// added: the behaviour the HTTP port answers as a 400 listing the fields.
-func (v *ValidationError) FieldErrors() iter.Seq2[string, string] {
-	return func(yield func(string, string) bool) {
-		for _, f := range v.Fields {
-			if !yield(f.Field, f.Detail) {
-				return
-			}
-		}
-	}
-}
-
-// Add records that field is invalid.
-func (v *ValidationError) Add(field, detail string) {
-	v.Fields = append(v.Fields, FieldError{Field: field, Detail: detail})
-}
-
-// Merge appends the fields of err when it is (or wraps) a *ValidationError and reports
-// whether it was one.
-func (v *ValidationError) Merge(err error) bool {
-	var other *ValidationError
-	if !errors.As(err, &other) {
-		return false
-	}
-	v.Fields = append(v.Fields, other.Fields...)
-	return true
-}
-
-// OrNil returns v when it holds field errors and nil otherwise.
-func (v *ValidationError) OrNil() error {
-	if v == nil || len(v.Fields) == 0 {
-		return nil
-	}
-	return v
-}
+// ValidationError lists every invalid field of a command, not just the first, and wraps
+// ErrInvalidCustomer.
+type ValidationError = validation.Error

@@ -55,7 +55,7 @@ func (h UpdateVehicleHandler) Handle(ctx context.Context, cmd UpdateVehicle) (do
 		return domain.Vehicle{}, fmt.Errorf("update vehicle %q: %w", cmd.LicenseNumber, domain.ErrVehicleNotFound)
 	}
 	// Validate before touching storage so that bad input never costs a transaction.
-	verr := &domain.ValidationError{}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidVehicle}
 	if cmd.RepeatedLicenseNumber != "" {
 		if repeated, err := domain.NewLicenseNumber(cmd.RepeatedLicenseNumber); err != nil || repeated != l {
 			verr.Add(domain.FieldLicenseNumber, "must be the licence number of the vehicle being updated, or be left out")

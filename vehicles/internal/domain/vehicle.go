@@ -52,7 +52,7 @@ type Vehicle struct {
 // *ValidationError listing every invalid field, in the order licenseNumber, brand,
 // type, ownerId.
 func NewVehicle(licenseNumber string, d Details) (Vehicle, error) {
-	verr := &ValidationError{}
+	verr := &ValidationError{Of: ErrInvalidVehicle}
 	l := licenseNumberField(verr, licenseNumber)
 	v := Vehicle{licenseNumber: l}
 	v.brand, v.typ, v.ownerID = validateDetails(verr, d)
@@ -71,7 +71,7 @@ func RehydrateVehicle(l LicenseNumber, brand, typ string, ownerID uuid.UUID) Veh
 // ValidateDetails checks d as NewVehicle and Update do, returning nil or a
 // *ValidationError listing every invalid field.
 func ValidateDetails(d Details) error {
-	verr := &ValidationError{}
+	verr := &ValidationError{Of: ErrInvalidVehicle}
 	validateDetails(verr, d)
 	return verr.OrNil()
 }
@@ -144,7 +144,7 @@ func (v Vehicle) OwnerID() uuid.UUID { return v.ownerID }
 // NewVehicle does). It reports whether anything changed; on error the vehicle is
 // unchanged.
 func (v *Vehicle) Update(d Details) (changed bool, err error) {
-	verr := &ValidationError{}
+	verr := &ValidationError{Of: ErrInvalidVehicle}
 	brand, typ, owner := validateDetails(verr, d)
 	if err := verr.OrNil(); err != nil {
 		return false, err

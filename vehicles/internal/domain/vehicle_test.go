@@ -23,6 +23,9 @@ func fieldsOf(t *testing.T, err error) map[string]string {
 	if !errors.As(err, &verr) {
 		t.Fatalf("error %v (%T) is not a *domain.ValidationError", err, err)
 	}
+	if !errors.Is(err, domain.ErrInvalidVehicle) {
+		t.Errorf("error %v does not wrap domain.ErrInvalidVehicle", err)
+	}
 	m := map[string]string{}
 	for _, f := range verr.Fields {
 		if _, dup := m[f.Field]; dup {
@@ -158,6 +161,9 @@ func TestValidationErrorOrder(t *testing.T) {
 	}
 	if want := []string{"licenseNumber", "brand", "type", "ownerId"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("field order %v, want %v", got, want)
+	}
+	if got, want := err.Error(), "invalid vehicle: licenseNumber: is required; brand: is required; type: is required; ownerId: is required"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
 
