@@ -15,9 +15,9 @@ const StatusClientClosedRequest = 499
 
 // FieldErrorer is the behaviour of an error that names invalid request fields: it
 // yields each offending field with what is wrong with it, in order. Domain packages
-// implement it on their own validation error types with standard library types
-// only, so that they need not import this package (or net/http) to be answered as a
-// 400 listing the fields.
+// use shared-go/validation's Error (standard library only), which implements it, so
+// that they need not import this package (or net/http) to be answered as a 400 listing
+// the fields; workshop's InvalidValueError implements it too.
 type FieldErrorer interface {
 	error
 	FieldErrors() iter.Seq2[string, string]
