@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -60,5 +61,35 @@ func TestLoadServiceDefaultsAndOverrides(t *testing.T) {
 	t.Setenv("HTTP_READ_TIMEOUT", "soon")
 	if _, err := config.Load(config.Service{}); err == nil {
 		t.Fatal("HTTP_READ_TIMEOUT=soon parsed")
+	}
+}
+
+// NATS_URL may list a cluster's servers (passed to nats.Connect as is) and
+// NATS_STREAM_REPLICAS sets the stream's replica count, 1 unless said.
+func TestNATSClusterSettings(t *testing.T) {
+	t.Setenv("NATS_STREAM_REPLICAS", "") // restored when the test ends
+	if err := os.Unsetenv("NATS_STREAM_REPLICAS"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Service{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NATS.StreamReplicas != 1 {
+		t.Fatalf("default StreamReplicas = %d, want 1", cfg.NATS.StreamReplicas)
+	}
+	urls := "nats://nats-0:4222,nats://nats-1:4222,nats://nats-2:4222"
+	t.Setenv("NATS_URL", urls)
+	t.Setenv("NATS_STREAM_REPLICAS", "3")
+	cfg, err = config.Load(config.Service{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NATS.URL != urls || cfg.NATS.StreamReplicas != 3 {
+		t.Fatalf("NATS = %+v", cfg.NATS)
+	}
+	t.Setenv("NATS_STREAM_REPLICAS", "three")
+	if _, err := config.Load(config.Service{}); err == nil {
+		t.Fatalf("a replica count that does not parse: err = %v", err)
 	}
 }
