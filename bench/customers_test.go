@@ -23,7 +23,6 @@ import (
 	"github.com/pitstop/pitstop/shared-go/app"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/outbox"
-	"github.com/pitstop/pitstop/shared-go/postgres"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
@@ -39,24 +38,38 @@ const (
 )
 
 // BenchmarkRegisterCustomer measures POST /api/customers over real HTTP with 32
-// concurrent clients and, in the same run, the raw Postgres rate of the same
-// transaction (INSERT customer + INSERT outbox row + pg_notify) from 32 goroutines
-// in a plain pgx loop, and reports their ratio. The phases alternate in commandRounds
-// slices so that both see the same background load. The work runs once whatever b.N
-// is (use -benchtime 1x).
+// concurrent clients, the customers service running with the log relay streaming its
+// outbox (slot active, so the service's transactions skip pg_notify), and in the same
+// run, from 32 goroutines in plain pgx loops through pools of the service's size: the
+// same transaction WITHOUT any outbox (the customer insert only: the baseline of the
+// outbox's cost), the same transaction with the outbox as the service writes it
+// (outbox.Writer.Queue, slot streamed), and with the outbox and pg_notify (no relay
+// streaming: what writers pay with the polling source). The phases alternate in
+// commandRounds slices so that all see the same background load. The work runs once
+// whatever b.N is (use -benchtime 1x).
 func BenchmarkRegisterCustomer(b *testing.B) {
 	header("BenchmarkRegisterCustomer")
 	ctx := context.Background()
 	ns := testutil.StartNATS(b)
 	nc, js := ns.Connect(b)
 
-	// The customers module behind its real HTTP handler, on a fresh database.
-	pool := testutil.Pool(b, testutil.Database(b), customers.Schema)
+	// The customers module behind its real HTTP handler, on a fresh database, and its
+	// relay (log source) on a pool of its own, as cmd/cdc would run it.
+	dbURL := testutil.Database(b)
+	pool := testutil.Pool(b, dbURL, customers.Schema)
 	deps := app.Deps{Pool: pool, NC: nc, JS: js, Log: testutil.Logger(b), Registry: prometheus.NewRegistry()}
 	module, err := customers.New(ctx, deps)
 	if err != nil {
 		b.Fatal(err)
 	}
+	stream := freshStream(b, js)
+	relayPool := testutil.Pool(b, dbURL, customers.Schema)
+	var published atomic.Int64
+	relay := prepareRelay(b, relayPool, nc, outbox.RelayConfig{Schema: customers.Schema, Source: outbox.SourceLog,
+		OnAck: func(uuid.UUID, time.Time) { published.Add(1) }})
+	stopRelay := runRelay(b, relay)
+	awaitSource(b, relayPool, relay, customers.Schema, outbox.SourceLog)
+
 	srv := httptest.NewServer(app.Handler("customers", deps, 64<<10, module))
 	b.Cleanup(srv.Close)
 	tr := &http.Transport{MaxIdleConns: 2 * clients, MaxIdleConnsPerHost: 2 * clients, IdleConnTimeout: time.Minute}
@@ -85,36 +98,22 @@ func BenchmarkRegisterCustomer(b *testing.B) {
 		return nil
 	}}
 
-	// The same transaction from a plain pgx loop on identical tables (another fresh
-	// database migrated by customers.New) through a pool of the same size.
-	channel := outbox.Channel(customers.Schema)
-	rawPool := testutil.Pool(b, testutil.Database(b), customers.Schema)
-	if _, err := customers.New(ctx, app.Deps{Pool: rawPool, Log: testutil.Logger(b), Registry: prometheus.NewRegistry()}); err != nil {
-		b.Fatal(err)
-	}
-	rawLoad := &loader{op: func(w, i int) error { return rawRegister(ctx, rawPool, channel, w, i) }}
+	// The same transaction, with the outbox, from a plain pgx loop on the service's
+	// database (the relay streams these events too) through a pool of the service's size.
+	w := outbox.NewWriter(customers.Schema)
+	outboxPool := testutil.Pool(b, dbURL, customers.Schema)
+	outboxLoad := &loader{op: func(wk, i int) error { return rawRegister(ctx, outboxPool, w, wk, i) }}
 
-	// The same loop with one connection per goroutine (as pgbench -c 32 would), on a
-	// third fresh database: does a bigger pool raise Postgres's rate on this machine?
-	wideURL := testutil.Database(b)
-	migratePool := testutil.Pool(b, wideURL, customers.Schema)
-	if _, err := customers.New(ctx, app.Deps{Pool: migratePool, Log: testutil.Logger(b), Registry: prometheus.NewRegistry()}); err != nil {
-		b.Fatal(err)
-	}
-	migratePool.Close()
-	cfg, err := postgres.ParseConfig(wideURL, customers.Schema)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.MaxConns, cfg.MinConns = clients, clients
-	widePool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(widePool.Close)
-	wideLoad := &loader{op: func(w, i int) error { return rawRegister(ctx, widePool, channel, w, i) }}
+	// Without any outbox: the customer insert alone, on identical tables (another
+	// fresh database migrated by customers.New).
+	plainPool := migratedPool(b)
+	plainLoad := &loader{op: func(wk, i int) error { return rawRegister(ctx, plainPool, nil, wk, i) }}
 
-	loads := []*loader{httpLoad, rawLoad, wideLoad}
+	// With the outbox and pg_notify: a third database, where no relay streams a slot.
+	notifyPool := migratedPool(b)
+	notifyLoad := &loader{op: func(wk, i int) error { return rawRegister(ctx, notifyPool, w, wk, i) }}
+
+	loads := []*loader{httpLoad, plainLoad, outboxLoad, notifyLoad}
 	for _, l := range loads {
 		l.run(b, 0, true)
 	}
@@ -123,68 +122,92 @@ func BenchmarkRegisterCustomer(b *testing.B) {
 			l.run(b, commandFor/commandRounds, false)
 		}
 	}
-	var sent, stored int
-	for _, n := range httpLoad.next {
-		sent += n
+
+	// Every request and every outbox transaction on the service's database left one
+	// event, and the relay published each one.
+	want := int64(httpLoad.ops() + outboxLoad.ops())
+	pollUntil(b, time.Minute, func() bool { return published.Load() >= want }, fmt.Sprintf("the relay to publish every event (%d)", want))
+	left := leftInOutbox(b, pool)
+	if got := relay.Source(); got != outbox.SourceLog {
+		b.Fatalf("the relay led with source %q, want log", got)
 	}
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&stored); err != nil || stored != sent {
-		b.Fatalf("http: %d outbox rows (%v), want one per request (%d)", stored, err, sent)
+	stopRelay()
+	var customersRows int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM customers`).Scan(&customersRows); err != nil {
+		b.Fatal(err)
+	}
+	if got := streamMsgs(b, stream); customersRows != int(want) || got != uint64(want) {
+		b.Fatalf("service database: %d customers, %d events in the stream; want %d of each", customersRows, got, want)
 	}
 
-	httpRes, rawRes, wideRes := httpLoad.result(), rawLoad.result(), wideLoad.result()
-	ratio := httpRes.rate / rawRes.rate
+	httpRes, plainRes, outboxRes, notifyRes := httpLoad.result(), plainLoad.result(), outboxLoad.result(), notifyLoad.result()
+	ratio := httpRes.rate / plainRes.rate
 	line := func(what string, r loadResult, unit string) {
-		fmt.Printf("%-58s %6d %-4s %7.0f %s/s   ms: p50 %6.2f  p90 %6.2f  p99 %6.2f  max %7.2f\n",
+		fmt.Printf("%-62s %6d %-4s %7.0f %s/s   ms: p50 %6.2f  p90 %6.2f  p99 %6.2f  max %7.2f\n",
 			what, r.count, unit, r.rate, unit, ms(r.lat.p50), ms(r.lat.p90), ms(r.lat.p99), ms(r.lat.mx))
 	}
-	fmt.Printf("%d concurrent clients, %s per phase in %d alternating slices; pool of the service: %d connections\n",
-		clients, commandFor, commandRounds, pool.Config().MaxConns)
-	line("HTTP POST /api/customers (customers module, 201s)", httpRes, "req")
-	line(fmt.Sprintf("raw pgx tx: customer + outbox + notify, %d conns", rawPool.Config().MaxConns), rawRes, "tx")
-	line(fmt.Sprintf("raw pgx tx: customer + outbox + notify, %d conns", clients), wideRes, "tx")
-	fmt.Printf("HTTP / raw throughput (same pool size): %.2f;  HTTP / raw with %d connections: %.2f\n",
-		ratio, clients, httpRes.rate/wideRes.rate)
+	conns := pool.Config().MaxConns
+	fmt.Printf("%d concurrent clients, %s per phase in %d alternating slices; every pool (the service's too): %d connections\n",
+		clients, commandFor, commandRounds, conns)
+	line("HTTP POST /api/customers (201s), log relay streaming", httpRes, "req")
+	line("raw pgx tx: customer only, no outbox (baseline)", plainRes, "tx")
+	line("raw pgx tx: customer + outbox.Writer.Queue, slot streamed", outboxRes, "tx")
+	line("raw pgx tx: customer + outbox.Writer.Queue + pg_notify, no relay", notifyRes, "tx")
+	fmt.Printf("HTTP / no-outbox tx: %.2f   target >= %.1f: %s\n", ratio, commandTarget, verdict(ratio >= commandTarget))
+	fmt.Printf("outbox tx / no-outbox tx: %.2f (slot streamed), %.2f (with pg_notify);  HTTP / outbox tx: %.2f;  events published by the relay: %d\n",
+		outboxRes.rate/plainRes.rate, notifyRes.rate/plainRes.rate, httpRes.rate/outboxRes.rate, published.Load())
+	leftLine(left, want)
 	fmt.Printf("load average at end: %s\n", loadavg())
 
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(httpRes.rate, "http_req/s")
 	b.ReportMetric(ms(httpRes.lat.p50), "http_p50_ms")
 	b.ReportMetric(ms(httpRes.lat.p99), "http_p99_ms")
-	b.ReportMetric(rawRes.rate, "raw_tx/s")
-	b.ReportMetric(ms(rawRes.lat.p50), "raw_p50_ms")
-	b.ReportMetric(ms(rawRes.lat.p99), "raw_p99_ms")
-	b.ReportMetric(ratio, "http/raw")
-	b.ReportMetric(wideRes.rate, "raw32_tx/s")
+	b.ReportMetric(plainRes.rate, "plain_tx/s")
+	b.ReportMetric(outboxRes.rate, "outbox_tx/s")
+	b.ReportMetric(notifyRes.rate, "notify_tx/s")
+	b.ReportMetric(ratio, "http/plain")
+	b.ReportMetric(outboxRes.rate/plainRes.rate, "outbox/plain")
+	b.ReportMetric(notifyRes.rate/plainRes.rate, "notify/plain")
+	b.ReportMetric(float64(left), "left_in_outbox")
 }
 
-// rawRegister is the customers repository's transaction written as plain pgx, with
-// the same round trips: INSERT customer; INSERT outbox row + pg_notify (one batch);
-// COMMIT.
-func rawRegister(ctx context.Context, pool *pgxpool.Pool, channel string, w, i int) error {
-	c := customer(w, i)
+// commandTarget is the least share of the no-outbox transaction rate that
+// POST /api/customers must deliver (ADR 0006).
+const commandTarget = 0.8
+
+// migratedPool is a pool of the default size on a fresh database migrated by
+// customers.New (the customers tables and the outbox tables).
+func migratedPool(b *testing.B) *pgxpool.Pool {
+	b.Helper()
+	p := testutil.Pool(b, testutil.Database(b), customers.Schema)
+	if _, err := customers.New(context.Background(), app.Deps{Pool: p, Log: testutil.Logger(b), Registry: prometheus.NewRegistry()}); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// rawRegister is the customers repository's transaction (CustomerPostgresRepository.Add)
+// written as plain pgx, with the same round trip: one batch, which Postgres runs as one
+// implicit transaction, holding the customer insert and, with w, the outbox statements
+// as outbox.Writer.Queue appends them (the per-aggregate sequence and the outbox insert,
+// and pg_notify unless a relay streams the outbox's slot). Without w, the customer
+// insert alone: the transaction without any outbox.
+func rawRegister(ctx context.Context, pool *pgxpool.Pool, w *outbox.Writer, wk, i int) error {
+	c := customer(wk, i)
 	id := uuid.New()
 	c.CustomerID = id.String()
-	ev, err := events.New(customerevents.Source, customerevents.CustomerRegistered{Customer: c}, time.Now())
-	if err != nil {
-		return err
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO customers (customer_id, name, address, postal_code, city, telephone_number, email_address)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, c.Name, c.Address, c.PostalCode, c.City, c.TelephoneNumber, c.EmailAddress)
+	if w != nil {
+		ev, err := events.New(customerevents.Source, customerevents.CustomerRegistered{Customer: c}, time.Now())
+		if err != nil {
+			return err
+		}
+		w.Queue(b, ev)
 	}
-	tx, err := pool.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, `INSERT INTO customers (customer_id, name, address, postal_code, city, telephone_number, email_address)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, c.Name, c.Address, c.PostalCode, c.City, c.TelephoneNumber, c.EmailAddress); err != nil {
-		return err
-	}
-	batch := &pgx.Batch{}
-	batch.Queue(`INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload)
-		VALUES ($1, $2, $3, $4, $5, $6)`, ev.ID, ev.Type, ev.Source, ev.Subject, ev.Time, []byte(ev.Data))
-	batch.Queue(`SELECT pg_notify($1, '')`, channel)
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return pool.SendBatch(ctx, b).Close()
 }
 
 // loader drives one operation from clients goroutines in measured slices; w is the
@@ -241,6 +264,15 @@ func (l *loader) run(b *testing.B, d time.Duration, warmup bool) {
 	if !warmup {
 		l.elapsed += time.Unix(0, lastEnd.Load()).Sub(start)
 	}
+}
+
+// ops is how many operations the loader ran (warm-up included).
+func (l *loader) ops() int {
+	n := 0
+	for _, k := range l.next {
+		n += k
+	}
+	return n
 }
 
 // result is the loader's figures over all its measured slices.

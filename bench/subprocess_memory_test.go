@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
 	"github.com/pitstop/pitstop/shared-go/testutil"
@@ -35,6 +38,10 @@ const (
 	// allInOneWebPort is where cmd/pitstop serves the web app and API gateway
 	// (SYSTEM.md; system.Start has it as a literal).
 	allInOneWebPort = 7005
+	// relaySourceEnv selects the relays' source; they are measured tailing the log
+	// (ADR 0006), and relayRSSTarget is ADR 0006's bound on an idle relay's RSS.
+	relaySourceEnv = "RELAY_SOURCE=log"
+	relayRSSTarget = 30.0 // MiB
 )
 
 // BenchmarkIdleMemory builds every service and relay binary (<context>/cmd/service,
@@ -67,7 +74,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 			if kind == "cdc" {
 				name += "-cdc"
 			}
-			procs = append(procs, &process{name: name, pkg: "./" + ctxName + "/cmd/" + kind})
+			procs = append(procs, &process{name: name, pkg: "./" + ctxName + "/cmd/" + kind, relay: kind == "cdc"})
 		}
 	}
 	slices.SortFunc(procs, func(x, y *process) int { return strings.Compare(x.name, y.name) })
@@ -93,6 +100,9 @@ func BenchmarkIdleMemory(b *testing.B) {
 	for _, p := range procs {
 		port := freePort(b)
 		p.env = append(slices.Clone(common), fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", port))
+		if p.relay {
+			p.env = append(p.env, relaySourceEnv)
+		}
 		p.ready = []string{fmt.Sprintf("http://127.0.0.1:%d/readyz", port)}
 	}
 	if web != nil { // each service's URL, as the gateway's upstream
@@ -103,7 +113,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 		}
 		web.env = append(web.env, "PITSTOP_TIMEZONE=Europe/Amsterdam")
 	}
-	measure(b, work, procs)
+	measure(b, work, procs, dbURL)
 
 	// The all-in-one, alone, on its documented ports (it has no setting for others).
 	var busy, ports []int // cmd/pitstop's listening ports
@@ -127,7 +137,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 		all.env = []string{"DATABASE_URL=" + testutil.Database(b), "NATS_URL=", fmt.Sprintf("PITSTOP_NATS_PORT=%d", freePort(b)),
 			"PITSTOP_DATA_DIR=" + filepath.Join(work, "pitstop-data"), "PITSTOP_HOST=127.0.0.1", "SMTP_URL=",
 			"TIMEKEEPER_TIME_ZONE=Europe/Amsterdam", "LOG_LEVEL=info", "LOG_FORMAT=text"}
-		measure(b, work, []*process{all})
+		measure(b, work, []*process{all}, "")
 	}
 
 	// The table.
@@ -135,11 +145,11 @@ func BenchmarkIdleMemory(b *testing.B) {
 	fmt.Printf("%d binaries built in %.1fs; separate processes run at once on one fresh database and an in-process JetStream,\n",
 		len(procs)+1, buildTook.Seconds())
 	fmt.Printf("measured after all answered /readyz 200 and idled %s; then SIGTERM (exit expected 0 within %s)\n", idleFor, stopWithin)
-	fmt.Printf("   %-22s %8s %8s %8s %8s %9s %7s  %-6s %8s %8s\n",
-		"process", "RSS MiB", "anon", "file", "HWM MiB", "Go heap", "threads", "exit", "stop ms", "bin MiB")
+	fmt.Printf("   %-22s %8s %8s %8s %8s %9s %7s  %-6s %8s %8s  %s\n",
+		"process", "RSS MiB", "anon", "file", "HWM MiB", "Go heap", "threads", "exit", "stop ms", "bin MiB", "relay source")
 	row := func(p *process) {
-		fmt.Printf("   %-22s %8.1f %8.1f %8.1f %8.1f %9.1f %7d  %-6s %8.0f %8.1f\n", p.name, mib(p.mem.rss), mib(p.mem.anon), mib(p.mem.file),
-			mib(p.mem.hwm), float64(p.heap)/(1<<20), p.mem.threads, p.exit, ms(p.stopTook), float64(p.binSize)/(1<<20))
+		fmt.Printf("   %-22s %8.1f %8.1f %8.1f %8.1f %9.1f %7d  %-6s %8.0f %8.1f  %s\n", p.name, mib(p.mem.rss), mib(p.mem.anon), mib(p.mem.file),
+			mib(p.mem.hwm), float64(p.heap)/(1<<20), p.mem.threads, p.exit, ms(p.stopTook), float64(p.binSize)/(1<<20), p.source)
 	}
 	var sum procMem
 	var heap int64
@@ -161,6 +171,18 @@ func BenchmarkIdleMemory(b *testing.B) {
 	}
 	sorted := rssOf(procs)
 	fmt.Printf("   per process RSS MiB: min %.1f  median %.1f  max %.1f\n", sorted[0], sorted[len(sorted)/2], sorted[len(sorted)-1])
+	var relays []*process
+	for _, p := range procs {
+		if p.relay {
+			relays = append(relays, p)
+		}
+	}
+	relayRSS := rssOf(relays)
+	if len(relayRSS) > 0 {
+		maxRelay := relayRSS[len(relayRSS)-1]
+		fmt.Printf("   relay processes (%d, %s, each leading and streaming its slot): RSS MiB min %.1f  median %.1f  max %.1f   target < %.0f MiB each: %s\n",
+			len(relays), relaySourceEnv, relayRSS[0], relayRSS[len(relayRSS)/2], maxRelay, relayRSSTarget, verdict(maxRelay < relayRSSTarget))
+	}
 	if all.skipped == "" {
 		row(all)
 		fmt.Printf("   all-in-one / sum of separate processes (RSS): %.2f   (the all-in-one also runs its own JetStream server)\n",
@@ -181,6 +203,10 @@ func BenchmarkIdleMemory(b *testing.B) {
 	b.ReportMetric(mib(sum.hwm), "sum_hwm_MiB")
 	b.ReportMetric(sorted[len(sorted)/2], "median_rss_MiB")
 	b.ReportMetric(sorted[len(sorted)-1], "max_rss_MiB")
+	if len(relayRSS) > 0 {
+		b.ReportMetric(relayRSS[len(relayRSS)-1], "relay_max_rss_MiB")
+		b.ReportMetric(relayRSS[len(relayRSS)/2], "relay_median_rss_MiB")
+	}
 	if all.skipped == "" {
 		b.ReportMetric(mib(all.mem.rss), "allinone_rss_MiB")
 		b.ReportMetric(float64(all.mem.rss)/float64(sum.rss), "allinone/sum")
@@ -202,6 +228,8 @@ type process struct {
 	binSize        int64  // bytes of the executable
 	optional       bool   // skipped, not failed, when its ports are taken
 	skipped        string // why it did not run
+	relay          bool   // a <context>/cmd/cdc: must lead with the log source
+	source         string // the relay's source when measured (pitstop_outbox_relay_source)
 }
 
 // procMem are figures from /proc/<pid>/status (kB, threads).
@@ -264,9 +292,10 @@ func buildAll(b *testing.B, root, bin string, procs []*process) {
 	}
 }
 
-// measure starts procs at once, waits until every one is ready, lets them idle, reads
-// their memory and stops them with SIGTERM.
-func measure(b *testing.B, work string, procs []*process) {
+// measure starts procs at once, waits until every one is ready (every relay leading
+// with the log source and, in database dbURL, streaming its replication slot), lets
+// them idle, reads their memory and stops them with SIGTERM.
+func measure(b *testing.B, work string, procs []*process, dbURL string) {
 	b.Helper()
 	for _, p := range procs {
 		p.start(b, work)
@@ -292,6 +321,35 @@ func measure(b *testing.B, work string, procs []*process) {
 			}
 		}
 	}
+	// Every relay leads and streams its replication slot (its source gauge says log)
+	// before the idle period starts.
+	for _, p := range procs {
+		if !p.relay {
+			continue
+		}
+		metrics := strings.TrimSuffix(p.ready[0], "/readyz") + "/metrics"
+		deadline := time.Now().Add(readyWithin)
+		for p.source = relaySource(client, metrics); p.source != "log"; p.source = relaySource(client, metrics) {
+			if time.Now().After(deadline) {
+				b.Fatalf("%s: not leading with the log source %s after start-up (source %q); log tail:\n%s",
+					p.name, readyWithin, p.source, p.tail())
+			}
+			time.Sleep(20 * time.Millisecond) // polling an external process
+		}
+	}
+	if relays := countRelays(procs); relays > 0 && dbURL != "" {
+		conn, err := pgx.Connect(context.Background(), dbURL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var active int
+		pollUntil(b, readyWithin, func() bool {
+			err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_replication_slots
+				WHERE database = current_database() AND active`).Scan(&active)
+			return err == nil && active >= relays
+		}, fmt.Sprintf("%d relays to stream their replication slots", relays))
+		conn.Close(context.Background())
+	}
 	time.Sleep(idleFor) // the idle period being measured, not synchronisation
 	for _, p := range procs {
 		m, err := readStatus(p.cmd.Process.Pid)
@@ -300,6 +358,9 @@ func measure(b *testing.B, work string, procs []*process) {
 		}
 		p.mem = m
 		p.heap = heapInUse(client, strings.TrimSuffix(p.ready[0], "/readyz")+"/metrics")
+		if p.relay {
+			p.source = relaySource(client, strings.TrimSuffix(p.ready[0], "/readyz")+"/metrics")
+		}
 	}
 	var wg sync.WaitGroup
 	for _, p := range procs {
@@ -425,6 +486,42 @@ func heapInUse(client *http.Client, url string) int64 {
 		}
 	}
 	return 0
+}
+
+// countRelays is how many of procs are relays.
+func countRelays(procs []*process) int {
+	n := 0
+	for _, p := range procs {
+		if p.relay {
+			n++
+		}
+	}
+	return n
+}
+
+// relaySource reads a relay's source from its pitstop_outbox_relay_source gauge (the
+// label of the series at 1: "log" or "poll"; "" while it does not lead or when the
+// endpoint does not answer).
+func relaySource(client *http.Client, url string) string {
+	res, err := client.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "pitstop_outbox_relay_source{") || !strings.HasSuffix(line, "} 1") {
+			continue
+		}
+		for _, src := range []string{"log", "poll"} {
+			if strings.Contains(line, `source="`+src+`"`) {
+				return src
+			}
+		}
+	}
+	return ""
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
