@@ -191,7 +191,7 @@ func migratedPool(b *testing.B) *pgxpool.Pool {
 // written as plain pgx, with the same round trip: one batch, which Postgres runs as one
 // implicit transaction, holding the customer insert and, with w, the outbox statements
 // as outbox.Writer.Queue appends them (the per-aggregate sequence and the outbox insert,
-// and pg_notify unless a relay streams the outbox's slot). Without w, the customer
+// and pg_notify unless the leading relay tails the log). Without w, the customer
 // insert alone: the transaction without any outbox.
 func rawRegister(ctx context.Context, pool *pgxpool.Pool, w *outbox.Writer, wk, i int) error {
 	c := customer(wk, i)

@@ -45,21 +45,22 @@ func Channel(schema string) string { return "pitstop_outbox_" + schema }
 
 // Writer appends events to the outbox of one schema.
 type Writer struct {
-	channel, slotPrefix string
+	channel string
 }
 
 // NewWriter returns a writer for the outbox in schema (the caller's transaction must
 // use that schema's search_path, as pools from postgres.Connect do).
 func NewWriter(schema string) *Writer {
-	return &Writer{channel: Channel(schema), slotPrefix: slotPrefix(schema)}
+	return &Writer{channel: Channel(schema)}
 }
 
-// Add inserts the events into the outbox inside tx. While a relay tails this outbox's
-// replication slot that is all: the relay reads the insert from the write-ahead log.
-// Otherwise (a relay polling the table, or none running) it also queues a notification
-// that Postgres delivers to the relay on commit (and never, if tx rolls back); a
-// transaction that notifies takes Postgres's cluster-wide NOTIFY lock at commit, which
-// is why the log source spares writers the call.
+// Add inserts the events into the outbox inside tx. While the leading relay tails the
+// write-ahead log (outbox_relay.source = 'log') that is all: the relay reads the insert
+// from its replication slot. Otherwise (a relay polling the table) it also queues a
+// notification that Postgres delivers to the relay on commit (and never, if tx rolls
+// back); a transaction that notifies takes Postgres's cluster-wide NOTIFY lock at
+// commit, which is why the log source spares writers the call. (The check reads a
+// one-row table: asking pg_replication_slots instead cost a third of the insert rate.)
 //
 // Each event with an aggregate (Subject) gets its per-aggregate sequence number here,
 // unless the producer set Seq itself (an event-sourced aggregate's version): the next
@@ -100,6 +101,5 @@ func (w *Writer) Queue(b *pgx.Batch, evs ...events.Envelope) {
 			SELECT $1, $2, $3, $4, $5, $6, next.seq FROM next`,
 			e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data))
 	}
-	b.Queue(`SELECT pg_notify($1, '') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots
-		WHERE slot_name = `+slotNameSQL("$2")+` AND active)`, w.channel, w.slotPrefix)
+	b.Queue(`SELECT pg_notify($1, '') WHERE NOT EXISTS (SELECT 1 FROM outbox_relay WHERE source = 'log')`, w.channel)
 }

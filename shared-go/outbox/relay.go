@@ -275,6 +275,9 @@ func (r *Relay) electAndLead(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := r.announceSource(ctx, conn, src); err != nil {
+		return err
+	}
 	r.setSource(src)
 	defer r.setSource("")
 	r.ensureStream(ctx)
@@ -285,6 +288,9 @@ func (r *Relay) electAndLead(ctx context.Context) error {
 			return err
 		}
 		r.log.Warn("outbox relay polls the table until it can create its replication slot", "err", err, "retry_in", r.cfg.SlotRetry)
+		if err := r.announceSource(ctx, conn, SourcePoll); err != nil {
+			return err
+		}
 		r.setSource(SourcePoll)
 		pctx, cancel := context.WithTimeout(ctx, r.cfg.SlotRetry)
 		defer cancel()
@@ -301,6 +307,16 @@ func (r *Relay) electAndLead(ctx context.Context) error {
 func (r *Relay) Source() Source {
 	s, _ := r.source.Load().(Source)
 	return s
+}
+
+// announceSource records the leader's source in outbox_relay, which writers read to
+// decide whether to notify.
+func (r *Relay) announceSource(ctx context.Context, conn *pgx.Conn, s Source) error {
+	if _, err := conn.Exec(ctx, `INSERT INTO outbox_relay (source) VALUES ($1)
+		ON CONFLICT (one) DO UPDATE SET source = EXCLUDED.source, leader_since = now()`, string(s)); err != nil {
+		return fmt.Errorf("announce source: %w", err)
+	}
+	return nil
 }
 
 func (r *Relay) setSource(s Source) {

@@ -37,7 +37,7 @@ func ParseSource(s string) (Source, error) {
 
 var schemaName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// slotPrefix is the part of a slot's name that the writer and the relay share.
+// slotPrefix is the part of a slot's name before the database's hash.
 func slotPrefix(schema string) string { return "pitstop_" + schema + "_" }
 
 // SlotName is the logical replication slot of schema's outbox in database db. Slot
