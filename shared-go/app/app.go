@@ -300,7 +300,9 @@ func MainRelay(c Context) int {
 		return 1
 	}
 	defer closeFn()
-	if err := RunRelay(ctx, name, d, HTTPConfig(cfg.HTTP, c.RelayAddr()), RelayConfig(cfg.Relay, c.Schema)); err != nil &&
+	rc := RelayConfig(cfg.Relay, c.Schema)
+	rc.StreamReplicas = cfg.NATS.StreamReplicas // a stream the relay declares again keeps the cluster's replicas
+	if err := RunRelay(ctx, name, d, HTTPConfig(cfg.HTTP, c.RelayAddr()), rc); err != nil &&
 		!errors.Is(err, context.Canceled) {
 		d.Log.Error("relay failed", "err", err)
 		return 1

@@ -49,6 +49,9 @@ type RelayConfig struct {
 	// every open transaction to end (default 30s). After it the leadership term polls
 	// the table for a minute (SlotRetry) and then tries again.
 	SlotWait, SlotRetry time.Duration
+	// StreamReplicas is the replica count the relay declares the stream with when it
+	// finds it missing (default: keep an existing stream's, 1 for a new one).
+	StreamReplicas int
 	// Source is where committed events are read from (default SourceAuto: the
 	// write-ahead log when wal_level=logical, else the table).
 	Source Source
@@ -334,7 +337,11 @@ func (r *Relay) setSource(s Source) {
 func (r *Relay) ensureStream(ctx context.Context) {
 	sctx, cancel := context.WithTimeout(ctx, r.cfg.AckTimeout)
 	defer cancel()
-	if err := messaging.EnsureStreams(sctx, r.js); err != nil && ctx.Err() == nil {
+	var opts []messaging.StreamOption
+	if r.cfg.StreamReplicas > 0 {
+		opts = append(opts, messaging.Replicas(r.cfg.StreamReplicas))
+	}
+	if err := messaging.EnsureStreams(sctx, r.js, opts...); err != nil && ctx.Err() == nil {
 		reason, _ := faults.Classify(err)
 		r.transient.Failed(reason, err)
 	}
