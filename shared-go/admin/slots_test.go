@@ -1,12 +1,10 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -97,24 +95,6 @@ func (e *env) recordPoint(schema, slot string) string {
 	return p
 }
 
-// syncBuffer is a log destination safe for the relay's and the test's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestSlotsListsTheDatabasesLogicalSlotsAndStatusShowsEachOutboxsSlot(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -188,7 +168,7 @@ func TestDropSlotDropsAnInactiveSlotWithItsRecordAndNothingIsLost(t *testing.T) 
 	e := setup(t)
 	ctx := context.Background()
 	testutil.RequireLogicalWAL(t, e.db)
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	adm := admin.New(e.any, e.js, admin.Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	e.prepare(shop)
 	name := e.slotName(shop)

@@ -1,12 +1,10 @@
 package embeddedpg_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +17,6 @@ import (
 	"github.com/pitstop/pitstop/shared-go/postgres"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 )
-
-// syncBuffer is a log destination that the relay's goroutines and the test share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type fallbackPing struct{ N int }
 
@@ -71,8 +51,8 @@ func TestRelayFallsBackToPollingWithoutLogicalWAL(t *testing.T) {
 	if err := messaging.EnsureStreams(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	run := func(src outbox.Source) (*outbox.Relay, *syncBuffer, func()) {
-		var logs syncBuffer
+	run := func(src outbox.Source) (*outbox.Relay, *testutil.SyncBuffer, func()) {
+		var logs testutil.SyncBuffer
 		r, err := outbox.NewRelay(pool, nc, outbox.RelayConfig{Schema: schema, Source: src,
 			PollInterval: 50 * time.Millisecond, ElectionInterval: 50 * time.Millisecond},
 			slog.New(slog.NewTextHandler(&logs, nil)), nil)
