@@ -266,6 +266,18 @@ func (c *cli) newFlags(name, usage string) *flag.FlagSet {
 
 // parse parses flags and positional arguments in any order (flag stops at the first
 // positional argument: "dlq skip ID --reason R" must work).
+// parseNone parses args, which must hold flags only.
+func parseNone(fs *flag.FlagSet, args []string) error {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError(fs, "unexpected argument %q", pos[0])
+	}
+	return nil
+}
+
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {

@@ -63,12 +63,8 @@ func (c *cli) dlqList(ctx context.Context, args []string) error {
 	fs.StringVar(&newer, "newer-than", "", "only dead letters newer than this age")
 	fs.BoolVar(&f.All, "all", false, "include resolved (requeued, skipped) dead letters")
 	fs.BoolVar(&asJSON, "json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError(fs, "unexpected argument %q", pos[0])
 	}
 	f.Kind = admin.Kind(kind)
 	for _, a := range []struct {
@@ -78,6 +74,7 @@ func (c *cli) dlqList(ctx context.Context, args []string) error {
 		if a.v == "" {
 			continue
 		}
+		var err error
 		if *a.dst, err = admin.ParseAge(a.v); err != nil {
 			return usageError(fs, "--%s: %v", a.flag, err)
 		}

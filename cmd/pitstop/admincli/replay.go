@@ -21,12 +21,8 @@ func (c *cli) replay(ctx context.Context, args []string) error {
 	fs.Uint64Var(&req.SinceSeq, "since-seq", 0, "redeliver from this stream sequence")
 	fs.BoolVar(&noWait, "no-wait", false, "return at once instead of following the consumer's progress")
 	fs.BoolVar(&asJSON, "json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError(fs, "unexpected argument %q", pos[0])
 	}
 	if since != "" {
 		t, err := parseSince(since, time.Now())

@@ -11,12 +11,8 @@ func (c *cli) republish(ctx context.Context, args []string) error {
 	fs := c.newFlags("republish", "republish --context customers|vehicles [--json]")
 	name := fs.String("context", "", fmt.Sprintf("the owning context whose state is re-emitted (%v)", slices.Sorted(maps.Keys(c.o.Republishers))))
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError(fs, "unexpected argument %q", pos[0])
 	}
 	rep, ok := c.o.Republishers[*name]
 	if !ok {

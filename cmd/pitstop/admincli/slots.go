@@ -51,12 +51,8 @@ func (c *cli) slotAdmin(ctx context.Context) (*admin.Admin, error) {
 func (c *cli) slotsList(ctx context.Context, args []string) error {
 	fs := c.newFlags("slots list", "slots list [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError(fs, "unexpected argument %q", pos[0])
 	}
 	adm, err := c.slotAdmin(ctx)
 	if err != nil {

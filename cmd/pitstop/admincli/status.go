@@ -12,12 +12,8 @@ import (
 func (c *cli) status(ctx context.Context, args []string) error {
 	fs := c.newFlags("status", "status [--json]")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
+	if err := parseNone(fs, args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usageError(fs, "unexpected argument %q", pos[0])
 	}
 	adm, err := c.admin(ctx, false, false)
 	if err != nil {
