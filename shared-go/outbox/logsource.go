@@ -72,6 +72,9 @@ type settled struct {
 }
 
 func (s *stream) fail(err error) {
+	if err == nil {
+		return // a goroutine that ended because the session did
+	}
 	select {
 	case s.errc <- err:
 	default:
