@@ -711,6 +711,11 @@ func (r *Relay) Prepare(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext($1))`, r.lockKey()); err != nil {
 		return fmt.Errorf("lock: %w", err)
 	}
+	// Released explicitly: a closed session's locks go a moment after the client does,
+	// and a relay starting right after Prepare would find the lock still taken.
+	defer func() {
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext($1))`, r.lockKey()) // the session closes next anyway
+	}()
 	src, err := r.chooseSource(ctx, conn)
 	if err != nil || src != SourceLog {
 		return err

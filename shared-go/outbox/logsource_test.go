@@ -104,6 +104,10 @@ func TestLogSourceLosesNothingWhenItsSlotIsDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids = append(ids, e.insert(10, "x")...)
+	testutil.Eventually(t, 10*time.Second, func() bool {
+		_, active := e.slotState()
+		return !active
+	}, "slot released by the stopped relay's WAL sender")
 	if _, err := e.pool.Exec(context.Background(), `SELECT pg_drop_replication_slot($1)`, e.slotOf()); err != nil {
 		t.Fatal(err) // with plain SQL: the record of the slot stays
 	}
