@@ -104,12 +104,7 @@ func runUnderLoad(t *testing.T, killStreamLeader bool) {
 	total := eventsUnderLoad(t)
 	// Consumers apply a few hundred events per second each on two cores.
 	patience := time.Minute + time.Duration(total)*5*time.Millisecond
-	dbURL := testutil.Database(t)
-	testutil.RequireLogicalWAL(t, dbURL)
-	pool := testutil.Pool(t, dbURL, schema)
-	if err := outbox.Migrate(ctx, pool, schema); err != nil {
-		t.Fatal(err)
-	}
+	pool := outboxDB(t)
 	if err := messaging.Migrate(ctx, pool, schema); err != nil {
 		t.Fatal(err)
 	}
@@ -352,6 +347,18 @@ func assertAppliedOnceInOrder(t *testing.T, pool *pgxpool.Pool, consumer string,
 type lazy func() string
 
 func (l lazy) String() string { return l() }
+
+// outboxDB is a fresh database (logical WAL required) with the outbox tables in schema.
+func outboxDB(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	dbURL := testutil.Database(t)
+	testutil.RequireLogicalWAL(t, dbURL)
+	pool := testutil.Pool(t, dbURL, schema)
+	if err := outbox.Migrate(context.Background(), pool, schema); err != nil {
+		t.Fatal(err)
+	}
+	return pool
+}
 
 // run runs f until stop is called or the test ends; stop waits for f to return.
 func run(t *testing.T, f func(ctx context.Context) error) (stop func()) {

@@ -22,12 +22,7 @@ import (
 func TestRelayDeclaresADeletedStreamAgainWithTheClustersReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dbURL := testutil.Database(t)
-	testutil.RequireLogicalWAL(t, dbURL)
-	pool := testutil.Pool(t, dbURL, schema)
-	if err := outbox.Migrate(ctx, pool, schema); err != nil {
-		t.Fatal(err)
-	}
+	pool := outboxDB(t)
 	cluster := testutil.StartNATSCluster(t, 3)
 	natsCfg := config.NATS{URL: cluster.URLs(), StreamReplicas: 3}
 	nc, js, err := app.ConnectNATS(ctx, natsCfg, "clustertest-redeclare", testutil.Logger(t))

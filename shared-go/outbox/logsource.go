@@ -265,6 +265,8 @@ func (r *Relay) streamSession(ctx context.Context, lock *pgx.Conn, slot string) 
 	go func() { defer wg.Done(); defer close(s.deleterDone); s.fail(r.deleteSettled(sctx, s)) }()
 	defer func() { cancel(); wg.Wait() }()
 
+	// The session stands after the back-off (as the polling source's empty batch after
+	// one does): not backing off any more, even while there is nothing to publish.
 	r.transient.Succeeded()
 	tick := time.NewTicker(r.cfg.PollInterval)
 	defer tick.Stop()
