@@ -70,3 +70,46 @@ func (MaintenanceJobFinished) EventType() string { return SubjectMaintenanceJobF
 
 // EventSubject implements events.Payload: the planning date (the aggregate id).
 func (e MaintenanceJobFinished) EventSubject() string { return e.PlanningDate }
+
+// Subjects of the events of a planned job's life after planning: cancelled, or moved to
+// another time on its day or to another day.
+const (
+	SubjectMaintenanceJobCancelled = "pitstop.workshop.MaintenanceJobCancelled"
+	SubjectMaintenanceJobMoved     = "pitstop.workshop.MaintenanceJobMoved"
+)
+
+// MaintenanceJobCancelled is published when a planned (not yet finished) job is
+// cancelled. The job stays in its day's history with status Cancelled; it is never
+// reminded of, finished or invoiced.
+type MaintenanceJobCancelled struct {
+	PlanningDate string `json:"planningDate"`
+	JobID        string `json:"jobId"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+// EventType implements events.Payload.
+func (MaintenanceJobCancelled) EventType() string { return SubjectMaintenanceJobCancelled }
+
+// EventSubject implements events.Payload: the planning date (the aggregate id).
+func (e MaintenanceJobCancelled) EventSubject() string { return e.PlanningDate }
+
+// MaintenanceJobMoved is published on the job's original day when a planned job is
+// moved. When ToPlanningDate equals PlanningDate the job keeps its id and day and only
+// its times change (StartTime, EndTime: RFC 3339 with offset). When it differs, the job
+// leaves PlanningDate (consumers forget it there) and the same transaction publishes a
+// MaintenanceJobPlanned on ToPlanningDate for job ToJobID, with the job's customer,
+// vehicle and description, which consumers treat as any newly planned job.
+type MaintenanceJobMoved struct {
+	PlanningDate   string `json:"planningDate"`
+	JobID          string `json:"jobId"`
+	ToPlanningDate string `json:"toPlanningDate"`
+	ToJobID        string `json:"toJobId"`
+	StartTime      string `json:"startTime"`
+	EndTime        string `json:"endTime"`
+}
+
+// EventType implements events.Payload.
+func (MaintenanceJobMoved) EventType() string { return SubjectMaintenanceJobMoved }
+
+// EventSubject implements events.Payload: the planning date the job leaves or stays on.
+func (e MaintenanceJobMoved) EventSubject() string { return e.PlanningDate }
