@@ -54,7 +54,7 @@ func (r *CustomerPostgresRepository) Add(ctx context.Context, c domain.Customer,
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO customers (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		c.ID(), c.Name(), c.Address(), c.PostalCode(), c.City(), c.TelephoneNumber(), c.EmailAddress())
-	r.outbox.Queue(b, evs...)
+	r.outbox.Queue(ctx, b, evs...)
 	err := r.pool.SendBatch(ctx, b).Close()
 	if postgres.IsUniqueViolation(err) {
 		return fmt.Errorf("add customer %s: %w", c.ID(), domain.ErrCustomerExists)

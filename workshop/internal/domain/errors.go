@@ -35,8 +35,14 @@ var (
 	ErrVehicleBusyRule = errors.New("vehicle already has a job in this time-slot")
 	// ErrDuplicateJobIDRule: a job id is unique within a planning.
 	ErrDuplicateJobIDRule = errors.New("duplicate job id")
-	// ErrJobAlreadyFinished: a finished job cannot be finished again.
+	// ErrJobAlreadyFinished: a finished job cannot be finished again, nor cancelled or
+	// moved.
 	ErrJobAlreadyFinished = errors.New("job already finished")
+	// ErrJobCancelledRule: a cancelled job cannot be cancelled again, finished or moved.
+	ErrJobCancelledRule = errors.New("job cancelled")
+	// ErrJobMovedAwayRule: a job moved to another day cannot be changed on the day it
+	// left (it is changed on the day it went to).
+	ErrJobMovedAwayRule = errors.New("job moved to another day")
 )
 
 // Messages of the business rules, as shown to users.
@@ -44,6 +50,11 @@ const (
 	MsgTooManyConcurrentJobs = "Maintenance job overlaps with more than 3 other jobs"
 	MsgVehicleBusy           = "Only 1 maintenance job can be executed on a vehicle during a certain time-slot."
 	MsgJobAlreadyFinished    = "An already finished job can not be finished."
+	MsgFinishedJobCancel     = "A finished job can not be cancelled."
+	MsgFinishedJobMove       = "A finished job can not be moved."
+	MsgJobAlreadyCancelled   = "The job is already cancelled."
+	MsgCancelledJobFinish    = "A cancelled job can not be finished."
+	MsgCancelledJobMove      = "A cancelled job can not be moved."
 )
 
 // RuleViolation is a command rejected by a business rule. Message is the rule's text,

@@ -15,6 +15,8 @@ const (
 	MaxDescriptionLength = 2000
 	MaxNotesLength       = 4000
 	MaxNameLength        = 200
+	// MaxReasonLength bounds the optional reason a job is cancelled for.
+	MaxReasonLength = 500
 )
 
 var jobIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
@@ -126,6 +128,11 @@ type MaintenanceJob struct {
 	status      JobStatus
 	actual      Timeslot
 	notes       string
+	// cancelReason is set when the job is Cancelled (it may be empty).
+	cancelReason string
+	// movedToDate and movedToID say where a Moved job went.
+	movedToDate PlanningDate
+	movedToID   JobID
 }
 
 // NewMaintenanceJob builds a job to be planned (status Planned). Every part is required;
@@ -167,8 +174,19 @@ func (j MaintenanceJob) Customer() JobCustomer { return j.customer }
 // Vehicle is the vehicle the job is done on.
 func (j MaintenanceJob) Vehicle() JobVehicle { return j.vehicle }
 
-// Status is Planned or Completed.
+// Status is Planned, Completed, Cancelled or Moved.
 func (j MaintenanceJob) Status() JobStatus { return j.status }
+
+// CancellationReason is the reason given when the job was cancelled; ok is false unless
+// the job is Cancelled (the reason may be empty).
+func (j MaintenanceJob) CancellationReason() (reason string, ok bool) {
+	return j.cancelReason, j.status == StatusCancelled
+}
+
+// MovedTo is the day and id the job was moved to; ok is false unless the job is Moved.
+func (j MaintenanceJob) MovedTo() (date PlanningDate, id JobID, ok bool) {
+	return j.movedToDate, j.movedToID, j.status == StatusMoved
+}
 
 // IsFinished reports whether the job is Completed.
 func (j MaintenanceJob) IsFinished() bool { return j.status == StatusCompleted }
