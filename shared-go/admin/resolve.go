@@ -127,9 +127,9 @@ func (a *Admin) requeueRelay(ctx context.Context, t tables, tbl string, id ID, b
 		// later rows of its aggregate (the relay claims in id order). It is held: the log
 		// source leaves it to the table, where it goes out before those later rows.
 		if _, err := tx.Exec(ctx, `INSERT INTO `+ident(t.schema, "outbox")+` (id, event_id, event_type, source, subject, seq,
-				occurred_at, payload, created_at, attempts, available_at, attempt_times, last_error, held)
+				occurred_at, payload, created_at, actor, attempts, available_at, attempt_times, last_error, held)
 			OVERRIDING SYSTEM VALUE
-			SELECT id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, 0, '-infinity',
+			SELECT id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, actor, 0, '-infinity',
 				attempt_times, $2, true
 			FROM `+tbl+` WHERE id = $1`, id.Row, mark); err != nil {
 			return fmt.Errorf("put back into the outbox: %w", err)

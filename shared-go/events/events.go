@@ -3,6 +3,7 @@
 package events
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,10 @@ const (
 	// HeaderSeq is the event's position in its aggregate's history (1, 2, 3...),
 	// assigned in the writing transaction; consumers order an aggregate's events by it.
 	HeaderSeq = "pitstop-seq"
+	// HeaderActor is the CloudEvents extension attribute "actor" in binary mode: who
+	// caused the event (a staff account's user name, "client:<name>" for an API client,
+	// "system" for the scheduler). Absent on events from before sign-in existed.
+	HeaderActor = "ce-actor"
 	// SpecVersion is the CloudEvents version Pitstop speaks.
 	SpecVersion = "1.0"
 	// ContentTypeJSON is the only body encoding Pitstop uses.
@@ -55,8 +60,11 @@ type Envelope struct {
 	// 0 when the event has no aggregate order (not yet written, or written before
 	// sequences existed). The outbox writer assigns it unless the producer did (the
 	// workshop's aggregate version).
-	Seq  int64
-	Data json.RawMessage
+	Seq int64
+	// Actor is who caused the event (HeaderActor); "" when unknown. The outbox writer
+	// stamps it from the command's context (WithActor) unless the producer set it.
+	Actor string
+	Data  json.RawMessage
 }
 
 // New wraps a payload in a fresh envelope with a new random event id. The id is fixed
@@ -94,6 +102,9 @@ func (e Envelope) Headers() nats.Header {
 	h.Set(HeaderMsgID, e.ID.String())
 	if e.Seq > 0 {
 		h.Set(HeaderSeq, strconv.FormatInt(e.Seq, 10))
+	}
+	if e.Actor != "" {
+		h.Set(HeaderActor, e.Actor)
 	}
 	return h
 }
@@ -145,6 +156,7 @@ func FromMsg(subject string, h nats.Header, data []byte) (Envelope, error) {
 		Subject: h.Get(HeaderSubject),
 		Time:    t,
 		Seq:     seq,
+		Actor:   h.Get(HeaderActor),
 		Data:    json.RawMessage(data),
 	}, nil
 }
@@ -156,4 +168,19 @@ func (e Envelope) Decode(v any) error {
 		return fmt.Errorf("%w: decode %s: %v", ErrMalformed, e.Type, err)
 	}
 	return nil
+}
+
+type actorKey struct{}
+
+// WithActor returns ctx carrying actor, the one who issued the command being handled
+// (set by the authentication middleware, and by a consumer to the actor of the event it
+// handles, so the events a command causes downstream name who started it).
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// ActorFrom is the actor WithActor put in ctx, or "".
+func ActorFrom(ctx context.Context) string {
+	a, _ := ctx.Value(actorKey{}).(string)
+	return a
 }

@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -105,4 +106,30 @@ func FuzzFromMsg(f *testing.F) {
 			t.Fatalf("accepted invalid JSON %q", data)
 		}
 	})
+}
+
+// The actor travels as the CloudEvents extension header ce-actor; an event without it
+// (written before sign-in existed) decodes with no actor.
+func TestActorTravelsAsCloudEventsExtension(t *testing.T) {
+	t.Parallel()
+	ev, err := events.New("pitstop/test", greeted{Name: "ann"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := ev.Headers(); h.Get(events.HeaderActor) != "" {
+		t.Fatalf("actor header without an actor: %q", h.Get(events.HeaderActor))
+	}
+	ev.Actor = "frank"
+	m := ev.Msg()
+	if m.Header.Get("ce-actor") != "frank" {
+		t.Fatalf("headers %v", m.Header)
+	}
+	got, err := events.FromMsg(m.Subject, m.Header, m.Data)
+	if err != nil || got.Actor != "frank" {
+		t.Fatalf("round trip actor %q, %v", got.Actor, err)
+	}
+	ctx := events.WithActor(context.Background(), "ann")
+	if events.ActorFrom(ctx) != "ann" || events.ActorFrom(context.Background()) != "" {
+		t.Fatal("actor context")
+	}
 }

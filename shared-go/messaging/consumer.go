@@ -504,14 +504,16 @@ func (c *Consumer) parked(ctx context.Context, aggregate string) bool {
 	return err == nil && parked
 }
 
-// call runs the handler; a panic is the handler's failure, not the process's end.
+// call runs the handler; a panic is the handler's failure, not the process's end. The
+// handler's context carries the event's actor (events.WithActor), so the events it
+// writes in turn name who started the chain.
 func (c *Consumer) call(ctx context.Context, tx pgx.Tx, env events.Envelope) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("handler panicked: %v", p)
 		}
 	}()
-	return c.handler(ctx, tx, env)
+	return c.handler(events.WithActor(ctx, env.Actor), tx, env)
 }
 
 // failed counts a real failure of the handler and dead-letters the event at the

@@ -642,7 +642,12 @@ var outboxColumns = map[string]uint32{
 	"id": pgtype.Int8OID, "event_id": pgtype.UUIDOID, "event_type": pgtype.TextOID, "source": pgtype.TextOID,
 	"subject": pgtype.TextOID, "seq": pgtype.Int8OID, "occurred_at": pgtype.TimestamptzOID,
 	"payload": pgtype.ByteaOID, "created_at": pgtype.TimestamptzOID, "held": pgtype.BoolOID,
+	"actor": pgtype.TextOID,
 }
+
+// optionalColumns may be missing from a relation: the stream can still hold rows
+// written before the migration that added them.
+var optionalColumns = map[string]bool{"actor": true}
 
 func (d *decoder) relation(m *pglogrepl.RelationMessage) error {
 	if d.cols == nil {
@@ -656,7 +661,7 @@ func (d *decoder) relation(m *pglogrepl.RelationMessage) error {
 		cols[c.Name] = i
 	}
 	for name := range outboxColumns {
-		if _, ok := cols[name]; !ok {
+		if _, ok := cols[name]; !ok && !optionalColumns[name] {
 			return fmt.Errorf("relation %s.%s has no column %s", m.Namespace, m.RelationName, name)
 		}
 	}
@@ -693,6 +698,9 @@ func (d *decoder) insert(m *pglogrepl.InsertMessage) (row, error) {
 	x := row{id: i64("id"), seq: i64("seq"), typ: string(col("event_type", -1)), source: string(col("source", -1)),
 		subject: string(col("subject", -1)), occurred: ts("occurred_at"), createdAt: ts("created_at"),
 		payload: col("payload", -1), held: col("held", 1)[0] == 1}
+	if _, ok := cols["actor"]; ok {
+		x.actor = string(col("actor", -1))
+	}
 	copy(x.eventID[:], col("event_id", 16))
 	if err != nil {
 		return row{}, err

@@ -72,7 +72,7 @@ func (w *Writer) Add(ctx context.Context, tx pgx.Tx, evs ...events.Envelope) err
 		return nil
 	}
 	b := &pgx.Batch{}
-	w.Queue(b, evs...)
+	w.Queue(ctx, b, evs...)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("outbox add: %w", err)
 	}
@@ -83,23 +83,27 @@ func (w *Writer) Add(ctx context.Context, tx pgx.Tx, evs ...events.Envelope) err
 // outbox's in one round trip. b must run in one transaction: inside tx.SendBatch, or as
 // a pool's or connection's SendBatch, which runs a batch without transaction control
 // statements as one implicit transaction.
-func (w *Writer) Queue(b *pgx.Batch, evs ...events.Envelope) {
+func (w *Writer) Queue(ctx context.Context, b *pgx.Batch, evs ...events.Envelope) {
 	if len(evs) == 0 {
 		return
 	}
+	actor := events.ActorFrom(ctx)
 	for _, e := range evs {
+		if e.Actor == "" {
+			e.Actor = actor
+		}
 		if e.Subject == "" || e.Seq > 0 {
-			b.Queue(`INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload, seq)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data), e.Seq)
+			b.Queue(`INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload, seq, actor)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data), e.Seq, e.Actor)
 			continue
 		}
 		b.Queue(`WITH next AS (
 				INSERT INTO outbox_sequence AS s (subject, seq) VALUES ($4, 1)
 				ON CONFLICT (subject) DO UPDATE SET seq = s.seq + 1
 				RETURNING seq)
-			INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload, seq)
-			SELECT $1, $2, $3, $4, $5, $6, next.seq FROM next`,
-			e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data))
+			INSERT INTO outbox (event_id, event_type, source, subject, occurred_at, payload, seq, actor)
+			SELECT $1, $2, $3, $4, $5, $6, next.seq, $7 FROM next`,
+			e.ID, e.Type, e.Source, e.Subject, e.Time, []byte(e.Data), e.Actor)
 	}
 	b.Queue(`SELECT pg_notify($1, '') WHERE NOT EXISTS (SELECT 1 FROM outbox_relay WHERE source = 'log')`, w.channel)
 }

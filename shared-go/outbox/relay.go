@@ -406,13 +406,14 @@ type row struct {
 	occurred  time.Time
 	payload   []byte
 	createdAt time.Time
+	actor     string
 	// held: the row is published from the table, not from the log (log source).
 	held bool
 }
 
 func (x row) envelope() events.Envelope {
 	return events.Envelope{ID: x.eventID, Type: x.typ, Source: x.source, Subject: x.subject,
-		Time: x.occurred, Seq: x.seq, Data: x.payload}
+		Time: x.occurred, Seq: x.seq, Actor: x.actor, Data: x.payload}
 }
 
 // batchResult is what one claim-publish-settle round did.
@@ -474,7 +475,7 @@ func (r *Relay) countFailures(res *batchResult, failed []failure) []failure {
 // Since rows are read in id order, the rows of one aggregate in a batch are always a
 // prefix of that aggregate's rows in the outbox (of its held rows, with heldOnly).
 func (r *Relay) claim(ctx context.Context, conn *pgx.Conn, heldOnly bool) ([]row, error) {
-	rows, err := conn.Query(ctx, `SELECT o.id, o.event_id, o.event_type, o.source, o.subject, o.seq, o.occurred_at, o.payload, o.created_at
+	rows, err := conn.Query(ctx, `SELECT o.id, o.event_id, o.event_type, o.source, o.subject, o.seq, o.occurred_at, o.payload, o.created_at, o.actor
 		FROM outbox o
 		WHERE o.available_at <= now() AND (o.held OR NOT $2)
 		  AND (o.subject = '' OR (
@@ -487,7 +488,7 @@ func (r *Relay) claim(ctx context.Context, conn *pgx.Conn, heldOnly bool) ([]row
 	}
 	batch, err := pgx.CollectRows(rows, func(rw pgx.CollectableRow) (row, error) {
 		var x row
-		err := rw.Scan(&x.id, &x.eventID, &x.typ, &x.source, &x.subject, &x.seq, &x.occurred, &x.payload, &x.createdAt)
+		err := rw.Scan(&x.id, &x.eventID, &x.typ, &x.source, &x.subject, &x.seq, &x.occurred, &x.payload, &x.createdAt, &x.actor)
 		return x, err
 	})
 	if err != nil {
@@ -716,8 +717,8 @@ func (r *Relay) recordFailures(ctx context.Context, conn *pgx.Conn, fs []failure
 				continue
 			}
 			tag, err := tx.Exec(ctx, `WITH moved AS (DELETE FROM outbox WHERE id = $1 RETURNING *)
-				INSERT INTO outbox_dead_letter (id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, attempts, attempt_times, error)
-				SELECT id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, $2,
+				INSERT INTO outbox_dead_letter (id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, actor, attempts, attempt_times, error)
+				SELECT id, event_id, event_type, source, subject, seq, occurred_at, payload, created_at, actor, $2,
 				       CASE WHEN $4 THEN attempt_times || now() ELSE attempt_times END, $3 FROM moved`,
 				f.row.id, attempts, f.err.Error(), f.permanent)
 			if err != nil {

@@ -122,7 +122,8 @@ func (e *env) insert(n int, agg string) []string {
 			evs = append(evs, ev)
 			ids = append(ids, ev.ID.String())
 		}
-		return e.w.Add(context.Background(), tx, evs...)
+		// The command's actor, from its context, is stamped on every event.
+		return e.w.Add(events.WithActor(context.Background(), "ann"), tx, evs...)
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -240,7 +241,8 @@ func relayPublishesCommittedEventsWithCloudEventsHeaders(t *testing.T, src outbo
 		}
 		if h.Get(events.HeaderMsgID) != ids[i] || h.Get(events.HeaderSpecVersion) != "1.0" ||
 			h.Get(events.HeaderType) != "pitstop.relaytest.Pinged" || h.Get(events.HeaderSubject) != "agg-1" ||
-			h.Get(events.HeaderSource) != "pitstop/relaytest" || h.Get(events.HeaderContentType) != "application/json" {
+			h.Get(events.HeaderSource) != "pitstop/relaytest" || h.Get(events.HeaderContentType) != "application/json" ||
+			h.Get(events.HeaderActor) != "ann" {
 			t.Fatalf("message %d: headers %v", i, h)
 		}
 		if at, err := time.Parse(time.RFC3339Nano, h.Get(events.HeaderTime)); err != nil || at.Before(before) || at.After(after) {

@@ -31,7 +31,7 @@ func TestWriterQueueCommitsWithTheCallersStatementsOrNotAtAll(t *testing.T) {
 	write := func(id int, evs ...events.Envelope) error {
 		b := &pgx.Batch{}
 		b.Queue(`INSERT INTO things (id) VALUES ($1)`, id)
-		e.w.Queue(b, evs...)
+		e.w.Queue(ctx, b, evs...)
 		return e.pool.SendBatch(ctx, b).Close()
 	}
 	first := ev(1)
