@@ -6,6 +6,7 @@ package adapters
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -56,9 +57,9 @@ func (r *EntryTxStore) Record(ctx context.Context, e domain.Entry) (bool, error)
 	if _, err := r.tx.Exec(ctx, `LOCK TABLE audit_entries IN SHARE ROW EXCLUSIVE MODE`); err != nil {
 		return false, fmt.Errorf("lock audit_entries: %w", err)
 	}
-	tag, err := r.tx.Exec(ctx, `INSERT INTO audit_entries (event_id, type, subject, source, time, time_text, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING`,
-		e.EventID(), e.Type(), e.Subject(), e.Source(), e.Time().Truncate(time.Microsecond),
+	tag, err := r.tx.Exec(ctx, `INSERT INTO audit_entries (event_id, type, subject, source, actor, time, time_text, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING`,
+		e.EventID(), e.Type(), e.Subject(), e.Source(), e.Actor(), e.Time().Truncate(time.Microsecond),
 		e.Time().Format(time.RFC3339Nano), string(e.Data()))
 	if isDataException(err) {
 		return false, fmt.Errorf("insert audit entry: %w: %w", domain.ErrInvalidEntry, err)
@@ -90,7 +91,7 @@ func NewEntryPostgresRepository(pool *pgxpool.Pool) *EntryPostgresRepository {
 	return &EntryPostgresRepository{pool: pool}
 }
 
-const columns = `seq, event_id, type, subject, source, time, time_text, data, recorded_at`
+const columns = `seq, event_id, type, subject, source, actor, time, time_text, data, recorded_at`
 
 // Get returns the entry of eventID or an error wrapping domain.ErrEntryNotFound.
 func (r *EntryPostgresRepository) Get(ctx context.Context, eventID uuid.UUID) (application.RecordedEntry, error) {
@@ -101,16 +102,21 @@ func (r *EntryPostgresRepository) Get(ctx context.Context, eventID uuid.UUID) (a
 	return e, nil
 }
 
-// List returns at most n entries matching f with a seq greater than after, in seq
-// order. Event times are compared at Postgres's microsecond precision: f's bounds are
-// truncated to the microsecond, as stored times are.
-func (r *EntryPostgresRepository) List(ctx context.Context, f domain.Filter, after int64, n int) ([]application.RecordedEntry, error) {
-	conds := []string{"seq > $1"}
-	args := []any{after}
-	where := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, cond+" $"+strconv.Itoa(len(args)))
+// List returns at most n entries matching f in order o, after the entry at position
+// after (from the start when after.Seq is 0). Every order ends with seq, so it is total
+// and a page's position is exact; each has an index whose columns end with its key
+// (see the migrations), with or without a type or actor criterion first. Event times
+// are compared at Postgres's microsecond precision: f's bounds are truncated to the
+// microsecond, as stored times are.
+func (r *EntryPostgresRepository) List(ctx context.Context, f domain.Filter, o domain.Order,
+	after application.Position, n int) ([]application.RecordedEntry, error) {
+	var conds []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
 	}
+	where := func(cond string, v any) { conds = append(conds, cond+" "+arg(v)) }
 	switch {
 	case f.IsShortType():
 		where("short_type =", f.Type())
@@ -120,15 +126,45 @@ func (r *EntryPostgresRepository) List(ctx context.Context, f domain.Filter, aft
 	if f.Subject() != "" {
 		where("subject =", f.Subject())
 	}
+	if f.Actor() != "" {
+		where("actor =", f.Actor())
+	}
+	if q := f.Query(); q != "" {
+		p := arg(q)
+		conds = append(conds, "(strpos(lower(type), lower("+p+")) > 0 OR strpos(lower(subject), lower("+p+")) > 0"+
+			" OR strpos(lower(actor), lower("+p+")) > 0 OR jsonb_path_exists(data, "+arg(searchPath(q))+"::jsonpath))")
+	}
 	if !f.From().IsZero() {
 		where("time >=", f.From().Truncate(time.Microsecond))
 	}
 	if !f.To().IsZero() {
 		where("time <", f.To().Truncate(time.Microsecond))
 	}
-	args = append(args, n)
-	q := `SELECT ` + columns + ` FROM audit_entries WHERE ` + strings.Join(conds, " AND ") +
-		` ORDER BY seq LIMIT $` + strconv.Itoa(len(args))
+	key, cmp, dir := "seq", ">", ""
+	if o.Descending() {
+		cmp, dir = "<", " DESC"
+	}
+	var keyArgs []any
+	switch o {
+	case domain.ByTime, domain.ByTimeDesc:
+		key, keyArgs = "time, seq", []any{after.Time, after.Seq}
+	case domain.ByType, domain.ByTypeDesc:
+		key, keyArgs = "type, seq", []any{after.Type, after.Seq}
+	default:
+		keyArgs = []any{after.Seq}
+	}
+	if after.Seq != 0 {
+		ps := make([]string, len(keyArgs))
+		for i, v := range keyArgs {
+			ps[i] = arg(v)
+		}
+		conds = append(conds, "("+key+") "+cmp+" ("+strings.Join(ps, ", ")+")")
+	}
+	q := `SELECT ` + columns + ` FROM audit_entries`
+	if len(conds) > 0 {
+		q += ` WHERE ` + strings.Join(conds, " AND ")
+	}
+	q += ` ORDER BY ` + strings.ReplaceAll(key, ",", dir+",") + dir + ` LIMIT ` + arg(n)
 	rows, err := r.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit entries: %w", err)
@@ -148,6 +184,18 @@ func (r *EntryPostgresRepository) List(ctx context.Context, f domain.Filter, aft
 	return out, nil
 }
 
+// searchPath is the SQL/JSON path that finds q, as a literal and ignoring case, in
+// any string value of a body (not in its keys, which every event of a type shares).
+// like_regex takes only a literal pattern, so q is written into the path as a JSON
+// string, whose escapes jsonpath string literals share; flag "q" makes it literal.
+func searchPath(q string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(q) // a string always encodes
+	return `strict $.** ? (@.type() == "string" && @ like_regex ` + strings.TrimSuffix(b.String(), "\n") + ` flag "iq")`
+}
+
 func scanEntry(row pgx.Row) (application.RecordedEntry, error) {
 	var (
 		rec      application.RecordedEntry
@@ -155,7 +203,7 @@ func scanEntry(row pgx.Row) (application.RecordedEntry, error) {
 		timeText string
 		data     []byte
 	)
-	err := row.Scan(&rec.Seq, &in.EventID, &in.Type, &in.Subject, &in.Source, &in.Time, &timeText, &data, &rec.RecordedAt)
+	err := row.Scan(&rec.Seq, &in.EventID, &in.Type, &in.Subject, &in.Source, &in.Actor, &in.Time, &timeText, &data, &rec.RecordedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return application.RecordedEntry{}, domain.ErrEntryNotFound
 	}

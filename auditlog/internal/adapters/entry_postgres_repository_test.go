@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pitstop/pitstop/auditlog/internal/adapters"
+	"github.com/pitstop/pitstop/auditlog/internal/application"
 	"github.com/pitstop/pitstop/auditlog/internal/domain"
 	"github.com/pitstop/pitstop/shared-go/postgres"
 	"github.com/pitstop/pitstop/shared-go/testutil"
@@ -132,7 +133,7 @@ func TestEntriesBecomeVisibleInSeqOrder(t *testing.T) {
 	}
 
 	repo := adapters.NewEntryPostgresRepository(pool)
-	rows, err := repo.List(ctx, domain.Filter{}, 0, 10)
+	rows, err := repo.List(ctx, domain.Filter{}, domain.ByRecording, application.Position{}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

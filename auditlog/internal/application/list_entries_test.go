@@ -33,14 +33,14 @@ func newMemoryLog(n int) *memoryLog {
 	return l
 }
 
-func (l *memoryLog) List(_ context.Context, _ domain.Filter, after int64, n int) ([]application.RecordedEntry, error) {
+func (l *memoryLog) List(_ context.Context, _ domain.Filter, _ domain.Order, after application.Position, n int) ([]application.RecordedEntry, error) {
 	l.calls++
 	if l.err != nil {
 		return nil, l.err
 	}
 	var out []application.RecordedEntry
 	for _, e := range l.entries {
-		if e.Seq > after && len(out) < n {
+		if e.Seq > after.Seq && len(out) < n {
 			out = append(out, e)
 		}
 	}

@@ -20,6 +20,7 @@ type Entry struct {
 	eventType string
 	subject   string
 	source    string
+	actor     string
 	time      time.Time
 	data      json.RawMessage
 }
@@ -34,6 +35,9 @@ type EntryInput struct {
 	Subject string
 	// Source is the publishing service (ce-source); it may be empty.
 	Source string
+	// Actor is who caused the event (the CloudEvents extension ce-actor); empty for an
+	// event published without one (every event from before actors were recorded).
+	Actor string
 	// Time is when the event happened (ce-time), with the offset it was published with.
 	Time time.Time
 	// Data is the event's JSON body as published.
@@ -44,7 +48,7 @@ type EntryInput struct {
 // a longer one is garbage, not an event.
 const maxAttributeLength = 1024
 
-// NewEntry validates in and returns the entry to record. The attributes must be
+// NewEntry validates in and returns the entry to record. The attributes (actor too) must be
 // storable text (valid UTF-8 without NUL, at most 1024 bytes), the id non-nil, the type
 // non-empty, the time set, and the body a JSON object in valid UTF-8. The error is a
 // *ValidationError, which wraps ErrInvalidEntry.
@@ -59,6 +63,7 @@ func NewEntry(in EntryInput) (Entry, error) {
 	checkText(verr, "type", in.Type)
 	checkText(verr, "subject", in.Subject)
 	checkText(verr, "source", in.Source)
+	checkText(verr, "actor", in.Actor)
 	if in.Time.IsZero() {
 		verr.Add("time", "is required")
 	}
@@ -72,14 +77,14 @@ func NewEntry(in EntryInput) (Entry, error) {
 		return Entry{}, err
 	}
 	return Entry{eventID: in.EventID, eventType: in.Type, subject: in.Subject, source: in.Source,
-		time: in.Time, data: bytes.Clone(in.Data)}, nil
+		actor: in.Actor, time: in.Time, data: bytes.Clone(in.Data)}, nil
 }
 
 // RehydrateEntry rebuilds an entry read back from storage, where it was validated
 // when it was recorded.
 func RehydrateEntry(in EntryInput) Entry {
 	return Entry{eventID: in.EventID, eventType: in.Type, subject: in.Subject, source: in.Source,
-		time: in.Time, data: in.Data}
+		actor: in.Actor, time: in.Time, data: in.Data}
 }
 
 func checkText(verr *ValidationError, field, s string) {
@@ -109,6 +114,9 @@ func (e Entry) Subject() string { return e.subject }
 
 // Source is the publishing service (ce-source).
 func (e Entry) Source() string { return e.source }
+
+// Actor is who caused the event (ce-actor); empty when the event named no one.
+func (e Entry) Actor() string { return e.actor }
 
 // Time is when the event happened (ce-time), in the offset it was published with.
 func (e Entry) Time() time.Time { return e.time }

@@ -37,7 +37,8 @@ func NewEventHandlers(app application.Application, log *slog.Logger) *EventHandl
 // errors are redelivered.
 func (h *EventHandlers) Handle(ctx context.Context, r application.EntryRecorder, ev events.Envelope) error {
 	created, err := h.app.RecordEvent.Handle(ctx, r, application.RecordEvent{Event: domain.EntryInput{
-		EventID: ev.ID, Type: ev.Type, Subject: ev.Subject, Source: ev.Source, Time: ev.Time, Data: ev.Data,
+		EventID: ev.ID, Type: ev.Type, Subject: ev.Subject, Source: ev.Source, Actor: ev.Actor, Time: ev.Time,
+		Data: ev.Data,
 	}})
 	if err != nil {
 		return messaging.Permanent(err, domain.ErrInvalidEntry)

@@ -22,21 +22,27 @@ const BasePath = "/api/auditlog"
 
 // HTTPHandlers serves the audit log:
 //
-//	GET /api/auditlog?type=&subject=&from=&to=&limit=&cursor=
-//	    one page {items, next?} in recording order (oldest first). type is a full event
-//	    type (pitstop.customers.CustomerRegistered, exact match) or a short one without
-//	    dots (CustomerRegistered, matching the type's last segment); subject is an exact
-//	    match; from (inclusive) and to (exclusive) are RFC 3339 times bounding the
-//	    event's time, compared at microsecond precision; limit 1..200 (default 50).
-//	    Invalid parameters are a 400 problem document naming each one (type, subject,
-//	    from, to, limit, cursor); to not after from is invalid.
+//	GET /api/auditlog?type=&subject=&actor=&q=&from=&to=&sort=&limit=&cursor=
+//	    one page {items, next?}. type is a full event type
+//	    (pitstop.customers.CustomerRegistered, exact match) or a short one without
+//	    dots (CustomerRegistered, matching the type's last segment); subject and actor
+//	    are exact matches; q is searched for, ignoring case, in the type, subject, actor
+//	    and every string value of the body (at most 200 characters, trimmed); from
+//	    (inclusive) and to (exclusive) are RFC 3339 times bounding the event's time,
+//	    compared at microsecond precision; sort is recorded (recording order, oldest
+//	    first: the default), -recorded, time, -time (event time), type or -type (ties in
+//	    recording order, reversed with the key); limit 1..200 (default 50). A cursor
+//	    belongs to its sort. Invalid parameters are a 400 problem document naming each
+//	    one (type, subject, actor, q, from, to, sort, limit, cursor); to not after from
+//	    is invalid.
 //	GET /api/auditlog/{eventId}
 //	    one entry; an unknown id is 404, and so is one that is not a UUID (it cannot
 //	    name an event).
 //
-// An entry is {eventId, type, subject, source, time, data, recordedAt}: the CloudEvents
-// attributes (time with the offset and precision it was published with), the body as
-// published, and when the audit log stored it.
+// An entry is {eventId, type, subject, source, actor, time, data, recordedAt}: the
+// CloudEvents attributes (time with the offset and precision it was published with;
+// actor "" for an event published without one), the body as published, and when the
+// audit log stored it.
 type HTTPHandlers struct {
 	app  application.Application
 	errs *problem.Translator
@@ -59,6 +65,7 @@ type entryResponse struct {
 	Type       string          `json:"type"`
 	Subject    string          `json:"subject"`
 	Source     string          `json:"source"`
+	Actor      string          `json:"actor"`
 	Time       string          `json:"time"`
 	Data       json.RawMessage `json:"data"`
 	RecordedAt string          `json:"recordedAt"`
@@ -67,7 +74,7 @@ type entryResponse struct {
 func toResponse(r application.RecordedEntry) entryResponse {
 	e := r.Entry
 	return entryResponse{EventID: e.EventID().String(), Type: e.Type(), Subject: e.Subject(), Source: e.Source(),
-		Time: e.Time().Format(time.RFC3339Nano), Data: e.Data(),
+		Actor: e.Actor(), Time: e.Time().Format(time.RFC3339Nano), Data: e.Data(),
 		RecordedAt: r.RecordedAt.UTC().Format(time.RFC3339Nano)}
 }
 
@@ -79,8 +86,8 @@ type listResponse struct {
 func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	page, err := h.app.ListEntries.Handle(r.Context(), application.ListEntries{
-		Type: q.Get("type"), Subject: q.Get("subject"), From: q.Get("from"), To: q.Get("to"),
-		Limit: q.Get("limit"), Cursor: q.Get("cursor"),
+		Type: q.Get("type"), Subject: q.Get("subject"), Actor: q.Get("actor"), Q: q.Get("q"),
+		From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"), Limit: q.Get("limit"), Cursor: q.Get("cursor"),
 	})
 	if err != nil {
 		h.errs.Respond(w, r, err)
