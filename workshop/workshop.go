@@ -61,8 +61,11 @@ func New(ctx context.Context, d app.Deps) (app.Module, error) {
 		planning: ports.NewPlanningHTTPHandlers(ports.PlanningUseCases{
 			Plan:        application.NewPlanMaintenanceJobHandler(store, retry),
 			Finish:      application.NewFinishMaintenanceJobHandler(store, retry),
+			Cancel:      application.NewCancelMaintenanceJobHandler(store, retry),
+			Move:        application.NewMoveMaintenanceJobHandler(store, retry),
 			GetPlanning: application.NewGetPlanningHandler(store),
 			GetJob:      application.NewGetJobHandler(store),
+			History:     application.NewJobHistoryHandler(adapters.NewJobHistoryPostgresRepository(d.Pool)),
 		}, d.Log),
 		refdata: ports.NewRefDataHTTPHandlers(ports.RefDataUseCases{
 			ListCustomers: application.NewListCustomersHandler(refdata),

@@ -35,12 +35,23 @@ func (r *PlanningMemoryRepository) Load(_ context.Context, date domain.PlanningD
 
 // Save appends p's changes if the stream is still at p.Version(), else it returns
 // domain.ErrConcurrencyConflict.
-func (r *PlanningMemoryRepository) Save(_ context.Context, p *domain.WorkshopPlanning) error {
+func (r *PlanningMemoryRepository) Save(ctx context.Context, p *domain.WorkshopPlanning) error {
+	return r.SaveAll(ctx, p)
+}
+
+// SaveAll appends the changes of every planning if every stream is still at its
+// planning's version; otherwise it stores nothing and returns
+// domain.ErrConcurrencyConflict.
+func (r *PlanningMemoryRepository) SaveAll(_ context.Context, ps ...*domain.WorkshopPlanning) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if got := len(r.streams[p.Date()]); got != p.Version() {
-		return fmt.Errorf("save planning %s at version %d (stream at %d): %w", p.Date(), p.Version(), got, domain.ErrConcurrencyConflict)
+	for _, p := range ps {
+		if got := len(r.streams[p.Date()]); got != p.Version() {
+			return fmt.Errorf("save planning %s at version %d (stream at %d): %w", p.Date(), p.Version(), got, domain.ErrConcurrencyConflict)
+		}
 	}
-	r.streams[p.Date()] = append(r.streams[p.Date()], p.Changes()...)
+	for _, p := range ps {
+		r.streams[p.Date()] = append(r.streams[p.Date()], p.Changes()...)
+	}
 	return nil
 }

@@ -3,6 +3,8 @@ package adapters
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,37 +70,66 @@ func (r *PlanningPostgresRepository) Load(ctx context.Context, date domain.Plann
 // outbox, in one transaction. If another writer appended to the stream since p was
 // loaded, nothing is stored and the error matches domain.ErrConcurrencyConflict.
 func (r *PlanningPostgresRepository) Save(ctx context.Context, p *domain.WorkshopPlanning) error {
-	changes := p.Changes()
-	if len(changes) == 0 {
+	return r.SaveAll(ctx, p)
+}
+
+// SaveAll is Save of several plannings (of different dates) in one transaction: every
+// planning's changes are appended, added to the outbox and projected into job_history,
+// or, if any stream was appended to since its planning was loaded, nothing is stored
+// (domain.ErrConcurrencyConflict). Streams are written in date order, so that two
+// transactions writing the same two days cannot deadlock.
+func (r *PlanningPostgresRepository) SaveAll(ctx context.Context, ps ...*domain.WorkshopPlanning) error {
+	ps = slices.DeleteFunc(slices.Clone(ps), func(p *domain.WorkshopPlanning) bool { return len(p.Changes()) == 0 })
+	if len(ps) == 0 {
 		return nil
 	}
-	envs, err := envelopes(p.Date(), changes, r.now())
-	if err != nil {
-		return err
-	}
-	for i := range envs {
-		// The aggregate version is the event's sequence: unique per planning (the
-		// events table's key), so events leave the outbox in version order.
-		envs[i].Seq = int64(p.Version() + i + 1)
-	}
-	err = postgres.WithTx(ctx, r.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		for _, env := range envs {
-			b.Queue(`INSERT INTO events (stream_id, version, event_id, event_type, data, occurred_at)
-				VALUES ($1, $2, $3, $4, $5, $6)`, p.Date().String(), env.Seq, env.ID, env.Type, []byte(env.Data), env.Time)
+	slices.SortFunc(ps, func(a, b *domain.WorkshopPlanning) int { return strings.Compare(a.Date().String(), b.Date().String()) })
+	for i := 1; i < len(ps); i++ {
+		if ps[i].Date() == ps[i-1].Date() {
+			return fmt.Errorf("save plannings: %s given twice", ps[i].Date())
 		}
+	}
+	now := r.now()
+	var all []events.Envelope
+	b := &pgx.Batch{}
+	for _, p := range ps {
+		envs, err := envelopes(p.Date(), p.Changes(), now)
+		if err != nil {
+			return err
+		}
+		for i := range envs {
+			// The aggregate version is the event's sequence: unique per planning (the
+			// events table's key), so events leave the outbox in version order.
+			envs[i].Seq = int64(p.Version() + i + 1)
+			b.Queue(`INSERT INTO events (stream_id, version, event_id, event_type, data, occurred_at)
+				VALUES ($1, $2, $3, $4, $5, $6)`, p.Date().String(), envs[i].Seq, envs[i].ID, envs[i].Type, []byte(envs[i].Data), envs[i].Time)
+		}
+		for _, e := range p.Changes() {
+			queueHistory(b, p.Date(), e)
+		}
+		all = append(all, envs...)
+	}
+	err := postgres.WithTx(ctx, r.pool, func(tx pgx.Tx) error {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
-		return r.outbox.Add(ctx, tx, envs...)
+		return r.outbox.Add(ctx, tx, all...)
 	})
 	if postgres.IsUniqueViolation(err) {
-		return fmt.Errorf("save planning %s at version %d: %w", p.Date(), p.Version(), domain.ErrConcurrencyConflict)
+		return fmt.Errorf("save plannings %s: %w", dates(ps), domain.ErrConcurrencyConflict)
 	}
 	if err != nil {
-		return fmt.Errorf("save planning %s: %w", p.Date(), err)
+		return fmt.Errorf("save plannings %s: %w", dates(ps), err)
 	}
 	return nil
+}
+
+func dates(ps []*domain.WorkshopPlanning) string {
+	s := make([]string, 0, len(ps))
+	for _, p := range ps {
+		s = append(s, fmt.Sprintf("%s@%d", p.Date(), p.Version()))
+	}
+	return strings.Join(s, ",")
 }
 
 // envelopes wraps the planning's events in CloudEvents envelopes with fresh ids; the

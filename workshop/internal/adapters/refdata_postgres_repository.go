@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -63,10 +64,59 @@ func (r *RefDataPostgresRepository) Customer(ctx context.Context, id string) (ap
 	return c, err
 }
 
-// Vehicles returns up to limit vehicles with license_number > after, by license_number.
-func (r *RefDataPostgresRepository) Vehicles(ctx context.Context, after string, limit int) ([]application.Vehicle, error) {
-	rows, err := r.pool.Query(ctx, `SELECT `+vehicleColumns+` FROM vehicles
-		WHERE license_number > $1 ORDER BY license_number LIMIT $2`, after, limit)
+// SearchCustomers returns up to limit customers whose name contains q (ILIKE, with q's
+// wildcards escaped), ordered by lower(name) then customer_id (byte order), after the
+// key after, with their keys.
+func (r *RefDataPostgresRepository) SearchCustomers(ctx context.Context, q string, after application.CustomerNameKey, limit int) ([]application.Customer, application.CustomerKeys, error) {
+	sql := `SELECT ` + customerColumns + `, lower(name) FROM customers WHERE name ILIKE $1`
+	args := []any{likePattern(q)}
+	if after.ID != "" {
+		sql += ` AND (lower(name) COLLATE "C", customer_id) > ($2 COLLATE "C", $3)`
+		args = append(args, after.Name, after.ID)
+	}
+	sql += fmt.Sprintf(` ORDER BY lower(name) COLLATE "C", customer_id LIMIT %d`, limit)
+	rows, err := r.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var (
+		out  []application.Customer
+		keys application.CustomerKeys
+	)
+	for rows.Next() {
+		var c application.Customer
+		var lower string
+		if err := rows.Scan(&c.CustomerID, &c.Name, &c.Address, &c.PostalCode, &c.City, &c.TelephoneNumber, &c.EmailAddress, &lower); err != nil {
+			return nil, nil, err
+		}
+		out = append(out, c)
+		keys = append(keys, application.CustomerNameKey{Name: lower, ID: c.CustomerID})
+	}
+	return out, keys, rows.Err()
+}
+
+// likePattern is the ILIKE pattern matching any text that contains q literally.
+func likePattern(q string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+}
+
+// Vehicles returns up to limit vehicles matching f with license_number > after, by
+// license_number.
+func (r *RefDataPostgresRepository) Vehicles(ctx context.Context, f application.VehicleFilter, after string, limit int) ([]application.Vehicle, error) {
+	sql := `SELECT ` + vehicleColumns + ` FROM vehicles WHERE license_number > $1`
+	args := []any{after}
+	if f.Q != "" {
+		args = append(args, likePattern(f.Q))
+		n := len(args)
+		sql += fmt.Sprintf(` AND (license_number ILIKE $%[1]d OR brand ILIKE $%[1]d OR type ILIKE $%[1]d)`, n)
+	}
+	if f.OwnerID != "" {
+		args = append(args, f.OwnerID)
+		sql += fmt.Sprintf(` AND owner_id = $%d`, len(args))
+	}
+	sql += fmt.Sprintf(` ORDER BY license_number LIMIT %d`, limit)
+	rows, err := r.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}

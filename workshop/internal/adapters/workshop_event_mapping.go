@@ -42,6 +42,17 @@ func ToContract(date domain.PlanningDate, e domain.Event) (events.Payload, error
 			ActualEndTime:   formatTime(e.Actual.End()),
 			Notes:           e.Notes,
 		}, nil
+	case domain.MaintenanceJobCancelled:
+		return workshopevents.MaintenanceJobCancelled{PlanningDate: date.String(), JobID: e.JobID.String(), Reason: e.Reason}, nil
+	case domain.MaintenanceJobMoved:
+		return workshopevents.MaintenanceJobMoved{
+			PlanningDate:   date.String(),
+			JobID:          e.JobID.String(),
+			ToPlanningDate: e.ToDate.String(),
+			ToJobID:        e.ToJobID.String(),
+			StartTime:      formatTime(e.Slot.Start()),
+			EndTime:        formatTime(e.Slot.End()),
+		}, nil
 	}
 	return nil, fmt.Errorf("%w: %T", errUnknownEvent, e)
 }
@@ -112,6 +123,38 @@ func FromContract(eventType string, data []byte) (domain.Event, error) {
 			return nil, err
 		}
 		return domain.MaintenanceJobFinished{JobID: id, Actual: slot, Notes: c.Notes}, nil
+	case workshopevents.SubjectMaintenanceJobCancelled:
+		var c workshopevents.MaintenanceJobCancelled
+		if err := json.Unmarshal(data, &c); err != nil {
+			return nil, err
+		}
+		id, err := domain.NewJobID(c.JobID)
+		if err != nil {
+			return nil, err
+		}
+		return domain.MaintenanceJobCancelled{JobID: id, Reason: c.Reason}, nil
+	case workshopevents.SubjectMaintenanceJobMoved:
+		var c workshopevents.MaintenanceJobMoved
+		if err := json.Unmarshal(data, &c); err != nil {
+			return nil, err
+		}
+		id, err := domain.NewJobID(c.JobID)
+		if err != nil {
+			return nil, err
+		}
+		toID, err := domain.NewJobID(c.ToJobID)
+		if err != nil {
+			return nil, err
+		}
+		toDate, err := domain.ParsePlanningDate(c.ToPlanningDate)
+		if err != nil {
+			return nil, err
+		}
+		slot, err := parseSlot(c.StartTime, c.EndTime)
+		if err != nil {
+			return nil, err
+		}
+		return domain.MaintenanceJobMoved{JobID: id, ToDate: toDate, ToJobID: toID, Slot: slot}, nil
 	}
 	return nil, fmt.Errorf("%w: %q", errUnknownEvent, eventType)
 }

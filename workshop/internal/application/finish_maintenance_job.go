@@ -15,6 +15,8 @@ type FinishMaintenanceJob struct {
 	JobID  domain.JobID
 	Actual domain.Timeslot
 	Notes  string
+	// IfMatch is the optional precondition on the planning's version.
+	IfMatch IfMatch
 }
 
 // FinishMaintenanceJobHandler handles FinishMaintenanceJob. It is safe for concurrent use.
@@ -28,11 +30,12 @@ func NewFinishMaintenanceJobHandler(repo PlanningRepository, retry RetryPolicy) 
 	return &FinishMaintenanceJobHandler{repo: repo, retry: retry}
 }
 
-// Handle finishes the job and returns it. Errors: domain.ErrJobNotFound (no such
-// planning or job), a *domain.RuleViolation wrapping domain.ErrJobAlreadyFinished,
+// Handle finishes the job and returns it with the planning's new version. Errors:
+// domain.ErrJobNotFound (no such planning or job), ErrPlanningChanged (If-Match), a
+// *domain.RuleViolation (already finished, cancelled or moved away),
 // *domain.InvalidValueError, domain.ErrConcurrencyConflict or an infrastructure error.
-func (h *FinishMaintenanceJobHandler) Handle(ctx context.Context, cmd FinishMaintenanceJob) (domain.MaintenanceJob, error) {
-	var job domain.MaintenanceJob
+func (h *FinishMaintenanceJobHandler) Handle(ctx context.Context, cmd FinishMaintenanceJob) (JobResult, error) {
+	var res JobResult
 	err := h.retry.run(ctx, func() error {
 		p, err := h.repo.Load(ctx, cmd.Date)
 		if errors.Is(err, domain.ErrPlanningNotFound) {
@@ -41,17 +44,21 @@ func (h *FinishMaintenanceJobHandler) Handle(ctx context.Context, cmd FinishMain
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(cmd.IfMatch, p); err != nil {
+			return err
+		}
 		if err := p.FinishMaintenanceJob(cmd.JobID, cmd.Actual, cmd.Notes); err != nil {
 			return err
 		}
 		if err := h.repo.Save(ctx, p); err != nil {
 			return err
 		}
-		job, _ = p.Job(cmd.JobID)
+		j, _ := p.Job(cmd.JobID)
+		res = JobResult{Job: j, Version: p.CurrentVersion()}
 		return nil
 	})
 	if err != nil {
-		return domain.MaintenanceJob{}, fmt.Errorf("finish job %s on %s: %w", cmd.JobID, cmd.Date, err)
+		return JobResult{}, fmt.Errorf("finish job %s on %s: %w", cmd.JobID, cmd.Date, err)
 	}
-	return job, nil
+	return res, nil
 }

@@ -18,18 +18,19 @@ func NewGetJobHandler(repo PlanningRepository) *GetJobHandler {
 	return &GetJobHandler{repo: repo}
 }
 
-// Handle returns the job or domain.ErrJobNotFound (also when the planning does not exist).
-func (h *GetJobHandler) Handle(ctx context.Context, date domain.PlanningDate, id domain.JobID) (domain.MaintenanceJob, error) {
+// Handle returns the job and its planning's version, or domain.ErrJobNotFound (also when
+// the planning does not exist).
+func (h *GetJobHandler) Handle(ctx context.Context, date domain.PlanningDate, id domain.JobID) (JobResult, error) {
 	p, err := h.repo.Load(ctx, date)
 	if errors.Is(err, domain.ErrPlanningNotFound) {
-		return domain.MaintenanceJob{}, fmt.Errorf("get job %s on %s: %w (%w)", id, date, domain.ErrJobNotFound, err)
+		return JobResult{}, fmt.Errorf("get job %s on %s: %w (%w)", id, date, domain.ErrJobNotFound, err)
 	}
 	if err != nil {
-		return domain.MaintenanceJob{}, fmt.Errorf("get job %s on %s: %w", id, date, err)
+		return JobResult{}, fmt.Errorf("get job %s on %s: %w", id, date, err)
 	}
 	j, ok := p.Job(id)
 	if !ok {
-		return domain.MaintenanceJob{}, fmt.Errorf("get job %s on %s: %w", id, date, domain.ErrJobNotFound)
+		return JobResult{}, fmt.Errorf("get job %s on %s: %w", id, date, domain.ErrJobNotFound)
 	}
-	return j, nil
+	return JobResult{Job: j, Version: p.Version()}, nil
 }

@@ -29,6 +29,27 @@ func (h *ListCustomersHandler) Handle(ctx context.Context, after string, limit i
 	return paging.NewPage(items, limit, func(last Customer) string { return last.CustomerID }), nil
 }
 
+// Search returns up to limit customers whose name contains q (case-insensitively),
+// ordered by name (then id), after the key after (an encoded CustomerNameKey, ""
+// for the first page); Next is the key of the page's last customer when more may
+// follow. A key that is not one is paging.ErrInvalidCursor.
+func (h *ListCustomersHandler) Search(ctx context.Context, q, after string, limit int) (paging.Page[Customer], error) {
+	key, ok := ParseCustomerNameKey(after)
+	if !ok {
+		return paging.Page[Customer]{}, paging.ErrInvalidCursor
+	}
+	limit = clampLimit(limit)
+	items, keys, err := h.r.SearchCustomers(ctx, q, key, limit+1)
+	if err != nil {
+		return paging.Page[Customer]{}, fmt.Errorf("search customers: %w", err)
+	}
+	page := paging.Page[Customer]{Items: items}
+	if len(items) > limit {
+		page = paging.Page[Customer]{Items: items[:limit], Next: keys[limit-1].String()}
+	}
+	return page, nil
+}
+
 func clampLimit(limit int) int {
 	switch {
 	case limit <= 0:

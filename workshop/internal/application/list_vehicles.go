@@ -18,9 +18,11 @@ func NewListVehiclesHandler(r RefDataReader) *ListVehiclesHandler { return &List
 
 // Handle returns up to limit vehicles after the key after (see ListCustomersHandler);
 // Next is the licence number of the page's last vehicle when more may follow.
-func (h *ListVehiclesHandler) Handle(ctx context.Context, after string, limit int) (paging.Page[Vehicle], error) {
+// f narrows the list (see VehicleFilter); the order and the keys are the same with or
+// without it.
+func (h *ListVehiclesHandler) Handle(ctx context.Context, f VehicleFilter, after string, limit int) (paging.Page[Vehicle], error) {
 	limit = clampLimit(limit)
-	items, err := h.r.Vehicles(ctx, after, limit+1)
+	items, err := h.r.Vehicles(ctx, f, after, limit+1)
 	if err != nil {
 		return paging.Page[Vehicle]{}, fmt.Errorf("list vehicles: %w", err)
 	}

@@ -21,6 +21,8 @@ type PlanMaintenanceJob struct {
 	Description string
 	Customer    domain.JobCustomer
 	Vehicle     domain.JobVehicle
+	// IfMatch is the optional precondition on the planning's version (0: no planning yet).
+	IfMatch IfMatch
 }
 
 // PlanMaintenanceJobResult is the planning after the command and the planned job's id.
@@ -44,6 +46,7 @@ func NewPlanMaintenanceJobHandler(repo PlanningRepository, retry RetryPolicy) *P
 }
 
 // Handle plans the job. Errors: *domain.InvalidValueError (bad command),
+// ErrPlanningChanged (If-Match),
 // *domain.RuleViolation (a business rule), domain.ErrConcurrencyConflict (still
 // conflicting after every retry) or an infrastructure error.
 func (h *PlanMaintenanceJobHandler) Handle(ctx context.Context, cmd PlanMaintenanceJob) (PlanMaintenanceJobResult, error) {
@@ -65,6 +68,9 @@ func (h *PlanMaintenanceJobHandler) Handle(ctx context.Context, cmd PlanMaintena
 			p, err = domain.NewWorkshopPlanning(cmd.Date)
 		}
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(cmd.IfMatch, p); err != nil {
 			return err
 		}
 		before := len(p.Changes())

@@ -13,4 +13,7 @@ type PlanningRepository interface {
 	// Save appends the planning's Changes after its Version, atomically with their
 	// outbox rows; domain.ErrConcurrencyConflict if another save got there first.
 	Save(ctx context.Context, p *domain.WorkshopPlanning) error
+	// SaveAll saves several plannings (of different dates) in one transaction: all of
+	// them or, on any conflict (domain.ErrConcurrencyConflict), none.
+	SaveAll(ctx context.Context, ps ...*domain.WorkshopPlanning) error
 }

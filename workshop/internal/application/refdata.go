@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -67,8 +68,54 @@ type RefDataReader interface {
 	Customers(ctx context.Context, after string, limit int) ([]Customer, error)
 	// Customer returns one customer or ErrCustomerNotFound.
 	Customer(ctx context.Context, id string) (Customer, error)
-	// Vehicles returns up to limit vehicles with a licence number after after.
-	Vehicles(ctx context.Context, after string, limit int) ([]Vehicle, error)
+	// SearchCustomers returns up to limit customers whose name contains q (case-
+	// insensitively), ordered by lower-cased name then id, after the key after (a
+	// CustomerNameKey's String, "" = from the start).
+	SearchCustomers(ctx context.Context, q string, after CustomerNameKey, limit int) ([]Customer, CustomerKeys, error)
+	// Vehicles returns up to limit vehicles matching f with a licence number after after.
+	Vehicles(ctx context.Context, f VehicleFilter, after string, limit int) ([]Vehicle, error)
 	// Vehicle returns one vehicle or ErrVehicleNotFound.
 	Vehicle(ctx context.Context, licenseNumber string) (Vehicle, error)
 }
+
+// VehicleFilter narrows the vehicles list: Q is a case-insensitive substring of the
+// licence number, brand or type; OwnerID the owner's customer id. Empty means any.
+type VehicleFilter struct {
+	Q       string
+	OwnerID string
+}
+
+// CustomerNameKey is a customer's position in the by-name order: its lower-cased name
+// (as the database lower-cases it) and its id.
+type CustomerNameKey struct {
+	Name string
+	ID   string
+}
+
+// customerKeySep separates the two parts of an encoded CustomerNameKey; it is a control
+// character, which no stored name holds (storableText).
+const customerKeySep = "\x1f"
+
+// String encodes the key for a cursor ("" for the zero key).
+func (k CustomerNameKey) String() string {
+	if k.ID == "" {
+		return ""
+	}
+	return k.Name + customerKeySep + k.ID
+}
+
+// ParseCustomerNameKey decodes a key made by String; false if s is not one.
+func ParseCustomerNameKey(s string) (CustomerNameKey, bool) {
+	if s == "" {
+		return CustomerNameKey{}, true
+	}
+	name, id, ok := strings.Cut(s, customerKeySep)
+	if !ok || id == "" || strings.Contains(id, customerKeySep) {
+		return CustomerNameKey{}, false
+	}
+	return CustomerNameKey{Name: name, ID: id}, true
+}
+
+// CustomerKeys are the by-name keys of the customers SearchCustomers returned, one per
+// customer, in the same order.
+type CustomerKeys []CustomerNameKey

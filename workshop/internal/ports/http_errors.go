@@ -13,6 +13,7 @@ import (
 const (
 	problemRuleViolation = "https://pitstop.example/problems/business-rule-violation"
 	problemConflict      = "https://pitstop.example/problems/concurrent-update"
+	problemChanged       = "https://pitstop.example/problems/planning-changed"
 )
 
 // errorResponses maps the workshop's own errors to HTTP answers; problem.Translator
@@ -29,6 +30,11 @@ func errorResponses(log *slog.Logger) *problem.Translator {
 		problem.Is(domain.ErrPlanningNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "no workshop planning for this date"}),
 		problem.Is(application.ErrCustomerNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "customer not found"}),
 		problem.Is(application.ErrVehicleNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "vehicle not found"}),
+		problem.Is(application.ErrPlanningChanged, problem.Problem{Type: problemChanged,
+			Title: "The planning changed since it was read", Status: http.StatusPreconditionFailed,
+			Detail: "The planning of this day was changed after the version named in If-Match; read it again (GET) and retry with its new ETag."}),
+		problem.Is(application.ErrInvalidHistoryFilter, problem.Problem{Status: http.StatusBadRequest,
+			Detail: "Give exactly one of the query parameters licenseNumber and customerId."}),
 		problem.Is(domain.ErrConcurrencyConflict, problem.Problem{Type: problemConflict, Title: "Concurrent update",
 			Status: http.StatusConflict, Detail: "The planning kept being changed concurrently; please retry."}),
 	)

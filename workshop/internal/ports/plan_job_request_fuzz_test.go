@@ -56,6 +56,8 @@ func FuzzPlanJobRequest(f *testing.F) {
 		h := NewPlanningHTTPHandlers(PlanningUseCases{
 			Plan:        application.NewPlanMaintenanceJobHandler(repo, application.RetryPolicy{}),
 			Finish:      application.NewFinishMaintenanceJobHandler(repo, application.RetryPolicy{}),
+			Cancel:      application.NewCancelMaintenanceJobHandler(repo, application.RetryPolicy{}),
+			Move:        application.NewMoveMaintenanceJobHandler(repo, application.RetryPolicy{}),
 			GetPlanning: application.NewGetPlanningHandler(repo),
 			GetJob:      application.NewGetJobHandler(repo),
 		}, discard)

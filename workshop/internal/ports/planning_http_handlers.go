@@ -17,8 +17,11 @@ import (
 type PlanningUseCases struct {
 	Plan        *application.PlanMaintenanceJobHandler
 	Finish      *application.FinishMaintenanceJobHandler
+	Cancel      *application.CancelMaintenanceJobHandler
+	Move        *application.MoveMaintenanceJobHandler
 	GetPlanning *application.GetPlanningHandler
 	GetJob      *application.GetJobHandler
+	History     *application.JobHistoryHandler
 }
 
 // PlanningHTTPHandlers serves /api/workshopplanning.
@@ -32,12 +35,16 @@ func NewPlanningHTTPHandlers(uc PlanningUseCases, log *slog.Logger) *PlanningHTT
 	return &PlanningHTTPHandlers{uc: uc, errs: errorResponses(log)}
 }
 
-// Routes mounts the planning API on r.
+// Routes mounts the planning API on r. /history is a static segment: chi matches it
+// before the {date} parameter whatever the order of registration (a test holds it).
 func (h *PlanningHTTPHandlers) Routes(r chi.Router) {
+	r.Get("/api/workshopplanning/history", h.history)
 	r.Get("/api/workshopplanning/{date}", h.getPlanning)
 	r.Post("/api/workshopplanning/{date}/jobs", h.planJob)
 	r.Get("/api/workshopplanning/{date}/jobs/{jobId}", h.getJob)
 	r.Put("/api/workshopplanning/{date}/jobs/{jobId}/finish", h.finishJob)
+	r.Post("/api/workshopplanning/{date}/jobs/{jobId}/cancel", h.cancelJob)
+	r.Post("/api/workshopplanning/{date}/jobs/{jobId}/move", h.moveJob)
 }
 
 // pathParam returns a path parameter, percent-decoded (chi matches on the raw path
@@ -81,21 +88,29 @@ func (h *PlanningHTTPHandlers) getPlanning(w http.ResponseWriter, r *http.Reques
 		h.errs.Respond(w, r, err)
 		return
 	}
+	setETag(w, p.Version())
 	httpx.WriteJSON(w, http.StatusOK, toPlanningJSON(p))
 }
 
 func (h *PlanningHTTPHandlers) planJob(w http.ResponseWriter, r *http.Request) {
+	ifMatch, err := parseIfMatch(r)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
 	cmd, err := decodePlanJob(r, pathParam(r, "date"))
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
+	cmd.IfMatch = ifMatch
 	res, err := h.uc.Plan.Handle(r.Context(), cmd)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/workshopplanning/"+res.Planning.Date().String()+"/jobs/"+res.JobID.String())
+	w.Header().Set("Location", jobLocation(res.Planning.Date(), res.JobID))
+	setETag(w, res.Planning.CurrentVersion())
 	status := http.StatusCreated
 	if !res.Created {
 		status = http.StatusOK // the same job again: nothing new was created
@@ -112,12 +127,13 @@ func (h *PlanningHTTPHandlers) getJob(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	j, err := h.uc.GetJob.Handle(r.Context(), date, id)
+	res, err := h.uc.GetJob.Handle(r.Context(), date, id)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toJobJSON(j))
+	setETag(w, res.Version)
+	httpx.WriteJSON(w, http.StatusOK, toJobJSON(res.Job))
 }
 
 func (h *PlanningHTTPHandlers) finishJob(w http.ResponseWriter, r *http.Request) {
@@ -125,15 +141,78 @@ func (h *PlanningHTTPHandlers) finishJob(w http.ResponseWriter, r *http.Request)
 	if !ok {
 		return
 	}
+	ifMatch, err := parseIfMatch(r)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
 	cmd, err := decodeFinishJob(r, pathParam(r, "date"), id)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	j, err := h.uc.Finish.Handle(r.Context(), cmd)
+	cmd.IfMatch = ifMatch
+	res, err := h.uc.Finish.Handle(r.Context(), cmd)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toJobJSON(j))
+	setETag(w, res.Version)
+	httpx.WriteJSON(w, http.StatusOK, toJobJSON(res.Job))
+}
+
+func (h *PlanningHTTPHandlers) cancelJob(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.jobIDParam(w, r)
+	if !ok {
+		return
+	}
+	ifMatch, err := parseIfMatch(r)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	cmd, err := decodeCancelJob(r, pathParam(r, "date"), id)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	cmd.IfMatch = ifMatch
+	res, err := h.uc.Cancel.Handle(r.Context(), cmd)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	setETag(w, res.Version)
+	httpx.WriteJSON(w, http.StatusOK, toJobJSON(res.Job))
+}
+
+func (h *PlanningHTTPHandlers) moveJob(w http.ResponseWriter, r *http.Request) {
+	id, ok := h.jobIDParam(w, r)
+	if !ok {
+		return
+	}
+	ifMatch, err := parseIfMatch(r)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	cmd, err := decodeMoveJob(r, pathParam(r, "date"), id)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	cmd.IfMatch = ifMatch
+	res, err := h.uc.Move.Handle(r.Context(), cmd)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	w.Header().Set("Location", jobLocation(res.Date, res.Job.ID()))
+	setETag(w, res.Version)
+	httpx.WriteJSON(w, http.StatusOK, toJobJSON(res.Job))
+}
+
+// jobLocation is the URL of a job.
+func jobLocation(date domain.PlanningDate, id domain.JobID) string {
+	return "/api/workshopplanning/" + date.String() + "/jobs/" + id.String()
 }

@@ -3,6 +3,7 @@ package ports
 import (
 	"time"
 
+	"github.com/pitstop/pitstop/workshop/internal/application"
 	"github.com/pitstop/pitstop/workshop/internal/domain"
 )
 
@@ -25,7 +26,7 @@ type jobVehicleJSON struct {
 }
 
 // jobJSON is the job representation; the actual times and notes appear once the job
-// is Completed.
+// is Completed, the reason once it is Cancelled, where it went once it is Moved.
 type jobJSON struct {
 	JobID           string          `json:"jobId"`
 	StartTime       string          `json:"startTime"`
@@ -37,6 +38,15 @@ type jobJSON struct {
 	ActualStartTime *string         `json:"actualStartTime,omitempty"`
 	ActualEndTime   *string         `json:"actualEndTime,omitempty"`
 	Notes           *string         `json:"notes,omitempty"`
+	// CancellationReason is present exactly when the job is Cancelled (possibly "").
+	CancellationReason *string `json:"cancellationReason,omitempty"`
+	// MovedTo is present exactly when the job is Moved: the day and id it went to.
+	MovedTo *movedToJSON `json:"movedTo,omitempty"`
+}
+
+type movedToJSON struct {
+	PlanningDate string `json:"planningDate"`
+	JobID        string `json:"jobId"`
 }
 
 func formatTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
@@ -56,6 +66,12 @@ func toJobJSON(j domain.MaintenanceJob) jobJSON {
 		s, e, n := formatTime(actual.Start()), formatTime(actual.End()), j.Notes()
 		out.ActualStartTime, out.ActualEndTime, out.Notes = &s, &e, &n
 	}
+	if reason, ok := j.CancellationReason(); ok {
+		out.CancellationReason = &reason
+	}
+	if d, id, ok := j.MovedTo(); ok {
+		out.MovedTo = &movedToJSON{PlanningDate: d.String(), JobID: id.String()}
+	}
 	return out
 }
 
@@ -64,6 +80,37 @@ func toPlanningJSON(p *domain.WorkshopPlanning) planningJSON {
 	out := planningJSON{PlanningDate: p.Date().String(), Jobs: make([]jobJSON, 0, len(jobs))}
 	for _, j := range jobs {
 		out.Jobs = append(out.Jobs, toJobJSON(j))
+	}
+	return out
+}
+
+// historyJSON is one entry of the maintenance history: a job on its planning day.
+type historyJSON struct {
+	PlanningDate string `json:"planningDate"`
+	jobJSON
+}
+
+func toHistoryJSON(h application.HistoryEntry) historyJSON {
+	out := historyJSON{PlanningDate: h.PlanningDate, jobJSON: jobJSON{
+		JobID:       h.JobID,
+		StartTime:   h.StartTime,
+		EndTime:     h.EndTime,
+		Description: h.Description,
+		Customer:    jobCustomerJSON{CustomerID: h.CustomerID, Name: h.CustomerName, TelephoneNumber: h.CustomerTelephone},
+		Vehicle:     jobVehicleJSON{LicenseNumber: h.LicenseNumber, Brand: h.Brand, Type: h.VehicleType},
+		Status:      h.Status,
+	}}
+	if h.Status == domain.StatusCompleted.String() {
+		out.ActualStartTime, out.ActualEndTime, out.Notes = h.ActualStartTime, h.ActualEndTime, h.Notes
+	}
+	if h.Status == domain.StatusCancelled.String() {
+		out.CancellationReason = h.CancellationReason
+		if out.CancellationReason == nil {
+			out.CancellationReason = new(string)
+		}
+	}
+	if h.Status == domain.StatusMoved.String() && h.MovedToDate != nil && h.MovedToJobID != nil {
+		out.MovedTo = &movedToJSON{PlanningDate: *h.MovedToDate, JobID: *h.MovedToJobID}
 	}
 	return out
 }

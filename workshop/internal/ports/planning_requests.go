@@ -139,3 +139,54 @@ func decodeFinishJob(r *http.Request, dateParam string, id domain.JobID) (applic
 	}
 	return cmd, nil
 }
+
+// cancelJobRequest is the optional body of POST .../jobs/{jobId}/cancel.
+type cancelJobRequest struct {
+	Reason string `json:"reason"`
+}
+
+// moveJobRequest is the body of POST .../jobs/{jobId}/move.
+type moveJobRequest struct {
+	PlanningDate string `json:"planningDate"`
+	StartTime    string `json:"startTime"`
+	EndTime      string `json:"endTime"`
+}
+
+// decodeCancelJob turns a cancel request into the command (errors as decodePlanJob).
+// The body is optional: none (or an empty one) cancels without a reason. The reason is
+// checked by the domain (a 400 naming "reason").
+func decodeCancelJob(r *http.Request, dateParam string, id domain.JobID) (application.CancelMaintenanceJob, error) {
+	var req cancelJobRequest
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		if err := httpx.DecodeJSON(r, &req); err != nil {
+			return application.CancelMaintenanceJob{}, err
+		}
+	}
+	verr := &problem.ValidationError{}
+	cmd := application.CancelMaintenanceJob{Date: parseDate(verr, dateParam), JobID: id, Reason: req.Reason}
+	if err := verr.OrNil(); err != nil {
+		return application.CancelMaintenanceJob{}, err
+	}
+	return cmd, nil
+}
+
+// decodeMoveJob turns a move request into the command (errors as decodePlanJob): the
+// new day (optional, default the path's date) and the new start and end times.
+func decodeMoveJob(r *http.Request, dateParam string, id domain.JobID) (application.MoveMaintenanceJob, error) {
+	var req moveJobRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		return application.MoveMaintenanceJob{}, err
+	}
+	verr := &problem.ValidationError{}
+	cmd := application.MoveMaintenanceJob{Date: parseDate(verr, dateParam), JobID: id}
+	if req.PlanningDate != "" {
+		d, err := domain.ParsePlanningDate(req.PlanningDate)
+		addFieldErrors(verr, err, func(string) string { return "planningDate" })
+		cmd.ToDate = d
+	}
+	cmd.Slot = parseSlot(verr, "startTime", "endTime", req.StartTime, req.EndTime)
+	if err := verr.OrNil(); err != nil {
+		return application.MoveMaintenanceJob{}, err
+	}
+	return cmd, nil
+}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -107,7 +108,30 @@ func pageParams(r *http.Request) (after string, limit int, err error) {
 	return after, limit, errors.Join(limitErr, cursorErr)
 }
 
+// maxSearchLength bounds the ?q= of a list search.
+const maxSearchLength = 100
+
+// searchParam reads an optional filter parameter of a list (?q=, ?customerId=): at most
+// maxLength characters of valid UTF-8 without NUL, else a field error of name.
+func searchParam(verr *problem.ValidationError, q url.Values, name string, maxLength int) string {
+	v := q.Get(name)
+	if v != "" && (utf8.RuneCountInString(v) > maxLength || !utf8.ValidString(v) || strings.ContainsRune(v, 0)) {
+		verr.Add(name, "must be at most "+strconv.Itoa(maxLength)+" characters of text")
+	}
+	return v
+}
+
+// customerSearchPrefix versions the cursors of the by-name customer search, whose key
+// (name, id) differs from the plain list's.
+const customerSearchPrefix = "n1:"
+
 func (h *RefDataHTTPHandlers) listCustomers(w http.ResponseWriter, r *http.Request) {
+	verr := &problem.ValidationError{}
+	search := searchParam(verr, r.URL.Query(), "q", maxSearchLength)
+	if search != "" {
+		h.searchCustomers(w, r, verr, search)
+		return
+	}
 	after, limit, err := pageParams(r)
 	if err != nil {
 		h.errs.Respond(w, r, err)
@@ -118,7 +142,37 @@ func (h *RefDataHTTPHandlers) listCustomers(w http.ResponseWriter, r *http.Reque
 		h.errs.Respond(w, r, err)
 		return
 	}
-	out := listJSON[customerJSON]{Items: make([]customerJSON, 0, len(page.Items)), Next: paging.EncodeCursor(cursorPrefix, page.Next)}
+	h.writeCustomers(w, page, paging.EncodeCursor(cursorPrefix, page.Next))
+}
+
+// searchCustomers answers ?q=: the customers whose name contains q, case-insensitively,
+// ordered by name (then id), with cursors of their own.
+func (h *RefDataHTTPHandlers) searchCustomers(w http.ResponseWriter, r *http.Request, verr *problem.ValidationError, search string) {
+	q := r.URL.Query()
+	limit, limitErr := paging.ParseLimit(q.Get("limit"))
+	after, cursorErr := paging.DecodeCursor(customerSearchPrefix, q.Get("cursor"))
+	if cursorErr == nil && after != "" && (!utf8.ValidString(after) || strings.ContainsRune(after, 0)) {
+		cursorErr = paging.ErrInvalidCursor
+	}
+	addFieldErrors(verr, errors.Join(limitErr, cursorErr), func(f string) string { return f })
+	if err := verr.OrNil(); err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	page, err := h.uc.ListCustomers.Search(r.Context(), search, after, limit)
+	if errors.Is(err, paging.ErrInvalidCursor) {
+		verr.Add("cursor", paging.ErrInvalidCursor.Detail)
+		err = verr
+	}
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	h.writeCustomers(w, page, paging.EncodeCursor(customerSearchPrefix, page.Next))
+}
+
+func (h *RefDataHTTPHandlers) writeCustomers(w http.ResponseWriter, page paging.Page[application.Customer], next string) {
+	out := listJSON[customerJSON]{Items: make([]customerJSON, 0, len(page.Items)), Next: next}
 	for _, c := range page.Items {
 		out.Items = append(out.Items, toCustomerJSON(c))
 	}
@@ -145,7 +199,15 @@ func (h *RefDataHTTPHandlers) listVehicles(w http.ResponseWriter, r *http.Reques
 		h.errs.Respond(w, r, err)
 		return
 	}
-	page, err := h.uc.ListVehicles.Handle(r.Context(), after, limit)
+	verr := &problem.ValidationError{}
+	q := r.URL.Query()
+	f := application.VehicleFilter{Q: searchParam(verr, q, "q", maxSearchLength),
+		OwnerID: searchParam(verr, q, "customerId", maxKeyLength)}
+	if err := verr.OrNil(); err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	page, err := h.uc.ListVehicles.Handle(r.Context(), f, after, limit)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
