@@ -111,6 +111,8 @@ func (h *Handlers) Routes(r chi.Router) {
 		r.Get("/reminders", h.listReminders)
 		r.Get("/invoices", h.listInvoices)
 		r.Get("/invoices/{invoiceId}", h.showInvoice)
+
+		h.operationsRoutes(r)
 	})
 	static := http.StripPrefix("/static/", http.FileServerFS(staticFiles()))
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
