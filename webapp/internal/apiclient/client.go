@@ -60,6 +60,21 @@ type Page[T any] struct {
 	Next  string `json:"next,omitempty"`
 }
 
+type tokenKey struct{}
+
+// WithToken returns ctx carrying the bearer token that every call made with it sends
+// (Authorization: Bearer <token>): the signed-in staff member's, so that the services
+// see who acts.
+func WithToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, tokenKey{}, token)
+}
+
+// TokenFrom is the token WithToken put on ctx ("" if none).
+func TokenFrom(ctx context.Context) string {
+	t, _ := ctx.Value(tokenKey{}).(string)
+	return t
+}
+
 // DefaultTimeout bounds one API call.
 const DefaultTimeout = 10 * time.Second
 
@@ -97,6 +112,9 @@ func (c client) do(ctx context.Context, method, path string, query url.Values, i
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok := TokenFrom(ctx); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	// The API's log lines carry the id of the page request that caused the call.
 	if id := middleware.GetReqID(ctx); id != "" {

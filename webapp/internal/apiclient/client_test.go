@@ -130,3 +130,26 @@ func TestRequestsAreJSON(t *testing.T) {
 		t.Fatalf("%s %s %q %s", got.Method, got.URL.EscapedPath(), got.Header.Get("Content-Type"), body)
 	}
 }
+
+func TestCallsCarryTheContextsToken(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 2)
+	rt := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprint(w, `{"customerId":"x"}`)
+	})
+	c := apiclient.NewCustomers(rt)
+	if _, err := c.Get(apiclient.WithToken(context.Background(), "tok-1"), "x"); err != nil {
+		t.Fatal(err)
+	}
+	if h := <-got; h != "Bearer tok-1" {
+		t.Fatalf("Authorization %q, want Bearer tok-1", h)
+	}
+	if _, err := c.Get(context.Background(), "x"); err != nil {
+		t.Fatal(err)
+	}
+	if h := <-got; h != "" {
+		t.Fatalf("Authorization %q without a token", h)
+	}
+}
