@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pitstop/pitstop/serviceapis/openapi"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/config"
 	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/logging"
@@ -40,6 +41,11 @@ type Deps struct {
 	JS       jetstream.JetStream
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+	// Verifier checks the bearer tokens of API requests (the web app's public key). A
+	// nil Verifier refuses every API request: a service is never open by omission.
+	Verifier *auth.Verifier
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Registerer is d.Registry as a prometheus.Registerer, or a nil interface when there is
@@ -126,23 +132,48 @@ func NATSCheck(nc *nats.Conn) httpx.Check {
 	}}
 }
 
-// Handler builds the HTTP handler of a module: operational endpoints, the service's
-// OpenAPI document at /openapi.yaml (serviceapis/openapi, by name), and its routes.
+// Handler builds the HTTP handler of a module: operational endpoints (/healthz,
+// /readyz, and /metrics, behind d.MetricsToken when set), the service's OpenAPI
+// document at /openapi.yaml (serviceapis/openapi, by name), and its routes. Every route
+// of the module and of the operator API (/admin) needs a bearer token that d.Verifier
+// accepts, of a principal whom the service's policy allows: the roles its OpenAPI
+// document lists per operation (x-pitstop-roles); /admin and anything undocumented are
+// the administrator's (shared-go/auth).
 func Handler(name string, d Deps, maxBody int64, m Module) http.Handler {
 	checks := []httpx.Check{{Name: "postgres", Check: postgres.Ping(d.Pool)}, NATSCheck(d.NC)}
 	if rc, ok := m.(ReadyChecker); ok {
 		checks = append(checks, rc.ReadyChecks()...)
 	}
-	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, MaxBodyBytes: maxBody, Checks: checks})
+	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, MaxBodyBytes: maxBody, Checks: checks,
+		MetricsToken: d.MetricsToken})
 	if spec := openapi.Spec(name); spec != nil {
 		r.Get("/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/yaml")
 			_, _ = w.Write(spec)
 		})
 	}
-	m.Routes(r)
-	MountAdmin(r, d, m)
+	r.Group(func(r chi.Router) {
+		r.Use(auth.Middleware(d.Verifier, Policy(name)))
+		m.Routes(r)
+		MountAdmin(r, d, m)
+	})
 	return r
+}
+
+// Policy is who may call what on the service name: the roles of its OpenAPI
+// document's operations (serviceapis/openapi). A service without a document is the
+// administrator's alone. A document whose roles cannot be read is a bug of this
+// repository, caught by every test that starts the service: it panics.
+func Policy(name string) auth.Policy {
+	spec := openapi.Spec(name)
+	if spec == nil {
+		return auth.NewPolicy()
+	}
+	p, err := auth.PolicyFromOpenAPI(spec)
+	if err != nil {
+		panic(fmt.Sprintf("the OpenAPI document of %s: %v", name, err))
+	}
+	return p
 }
 
 // RunModule serves m's HTTP API on httpCfg and runs its workers until ctx is cancelled
@@ -187,7 +218,7 @@ func ServeRelay(ctx context.Context, name string, d Deps, httpCfg httpx.Config, 
 	if err != nil {
 		return err
 	}
-	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry,
+	r := httpx.NewRouter(httpx.RouterOptions{Logger: d.Log, Registry: d.Registry, MetricsToken: d.MetricsToken,
 		Checks: []httpx.Check{{Name: "relay", Check: relay.Ready}}})
 	r.Get("/leader", func(w http.ResponseWriter, _ *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"leader": relay.IsLeader(), "source": relay.Source()})
@@ -226,7 +257,16 @@ func connect(ctx context.Context, name, schema string, cfg config.Service) (Deps
 		pool.Close()
 		return Deps{}, nil, err
 	}
-	d := Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: NewRegistry()}
+	d := Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: NewRegistry(), MetricsToken: cfg.Auth.MetricsToken}
+	if cfg.Auth.PublicKey != "" {
+		key, err := auth.ParsePublicKey(cfg.Auth.PublicKey)
+		if err != nil { // checked before connecting too (verifierFrom); kept for safety
+			nc.Close()
+			pool.Close()
+			return Deps{}, nil, err
+		}
+		d.Verifier = auth.NewVerifier(key)
+	}
 	return d, func() { _ = nc.Drain(); pool.Close() }, nil
 }
 
@@ -236,6 +276,13 @@ func loadService(c Context) (config.Service, Options, error) {
 	cfg, err := config.Load(config.Service{})
 	if err != nil {
 		return cfg, Options{}, err
+	}
+	if cfg.Auth.PublicKey == "" {
+		return cfg, Options{}, errors.New("AUTH_PUBLIC_KEY is required: the web app's token-signing public key " +
+			"(an API without it would be open to whoever reaches its port)")
+	}
+	if _, err := auth.ParsePublicKey(cfg.Auth.PublicKey); err != nil {
+		return cfg, Options{}, fmt.Errorf("AUTH_PUBLIC_KEY: %w", err)
 	}
 	o, err := c.OptionsFrom(cfg)
 	return cfg, o, err

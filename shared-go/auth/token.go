@@ -113,6 +113,9 @@ func (v *Verifier) WithClock(now func() time.Time) *Verifier {
 // issuer and audience, and a token with an expiry are accepted; the error wraps
 // ErrExpired or ErrInvalid.
 func (v *Verifier) Verify(token string) (Principal, error) {
+	if v == nil {
+		return Principal{}, fmt.Errorf("%w: no key to verify with", ErrInvalid)
+	}
 	var c Claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return v.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}), jwt.WithIssuer(Issuer),

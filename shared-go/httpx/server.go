@@ -6,6 +6,7 @@ package httpx
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,8 @@ type RouterOptions struct {
 	Registry     *prometheus.Registry
 	Checks       []Check
 	MaxBodyBytes int64
+	// MetricsToken, when set, is the bearer token /metrics requires (401 otherwise).
+	MetricsToken string
 }
 
 // NewRouter returns a chi router with Pitstop's middleware stack and the operational
@@ -105,7 +108,7 @@ func NewRouter(o RouterOptions) chi.Router {
 		WriteJSON(w, status, map[string]any{"ready": ok, "checks": res})
 	})
 	if o.Registry != nil {
-		r.Handle("/metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}))
+		r.Handle("/metrics", metricsAuth(o.MetricsToken, promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
 	}
 	return r
 }
@@ -246,4 +249,21 @@ func ServeListener(ctx context.Context, cfg Config, ln net.Listener, handler htt
 		return fmt.Errorf("http serve: %w", err)
 	}
 	return nil
+}
+
+// metricsAuth lets a request through to next only with "Authorization: Bearer <token>"
+// (compared in constant time) when token is set; without a token /metrics is open.
+func metricsAuth(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(req.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pitstop-metrics"`)
+			problem.Status(w, req, http.StatusUnauthorized, "/metrics needs the metrics bearer token")
+			return
+		}
+		next.ServeHTTP(w, req)
+	})
 }

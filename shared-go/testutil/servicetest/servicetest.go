@@ -30,6 +30,7 @@ import (
 
 	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/messaging"
 	"github.com/pitstop/pitstop/shared-go/problem"
@@ -129,7 +130,8 @@ func Start(t testing.TB, o Options) *Service {
 		}
 	}
 	s.Pool = testutil.Pool(t, s.DatabaseURL, o.Schema)
-	s.Deps = app.Deps{Pool: s.Pool, NC: s.NC, JS: s.JS, Log: testutil.Logger(t), Registry: s.Registry}
+	s.Deps = app.Deps{Pool: s.Pool, NC: s.NC, JS: s.JS, Log: testutil.Logger(t), Registry: s.Registry,
+		Verifier: testutil.Verifier()}
 	m, err := o.Build(ctx, s.Deps)
 	if err != nil {
 		t.Fatalf("build %s: %v", o.Name, err)
@@ -139,11 +141,7 @@ func Start(t testing.TB, o Options) *Service {
 	s.Server = httptest.NewServer(s.Handler)
 	t.Cleanup(s.Server.Close)
 	s.noOpenAPI = o.NoOpenAPI
-	if o.NoOpenAPI {
-		s.client = s.Server.Client()
-	} else {
-		s.client = openapitest.Client(t, o.Name)
-	}
+	s.client = s.newClient(t)
 	if o.Workers {
 		s.StartWorkers()
 	}
@@ -156,9 +154,28 @@ func (s *Service) For(t testing.TB) *Service {
 	c := *s
 	c.T = t
 	if !c.noOpenAPI {
-		c.client = openapitest.Client(t, c.Name)
+		c.client = c.newClient(t)
 	}
 	return &c
+}
+
+// newClient is the client exchanges go through: validated against the OpenAPI document
+// (unless NoOpenAPI), and carrying an administrator's token unless a request sets its
+// own Authorization header (testutil.NoToken: none at all).
+func (s *Service) newClient(t testing.TB) *http.Client {
+	base := s.Server.Client()
+	if !s.noOpenAPI {
+		base = openapitest.Client(t, s.Name)
+	}
+	c := *base
+	c.Transport = testutil.TokenTransport{Base: base.Transport, Token: testutil.Token(t, auth.Administrator)}
+	return &c
+}
+
+// As returns headers that make a Do, Get or Try act with a token of role (append
+// more header pairs after them).
+func As(t testing.TB, role auth.Role) []string {
+	return []string{"Authorization", "Bearer " + testutil.Token(t, role)}
 }
 
 // URL is the base URL of the service's HTTP server.
