@@ -37,6 +37,7 @@ type entryJSON struct {
 	Type       string          `json:"type"`
 	Subject    string          `json:"subject"`
 	Source     string          `json:"source"`
+	Actor      *string         `json:"actor"` // nil when absent, which the API never does
 	Time       string          `json:"time"`
 	Data       json.RawMessage `json:"data"`
 	RecordedAt string          `json:"recordedAt"`
@@ -143,8 +144,13 @@ func checkEntry(t testing.TB, e entryJSON, ev events.Envelope) {
 	t.Helper()
 	want := entryJSON{EventID: ev.ID.String(), Type: ev.Type, Subject: ev.Subject, Source: ev.Source,
 		Time: ev.Time.Format(time.RFC3339Nano)}
+	if e.Actor == nil {
+		t.Errorf("entry %s has no actor property", ev.ID)
+	} else if *e.Actor != ev.Actor {
+		t.Errorf("entry %s actor = %q, want %q", ev.ID, *e.Actor, ev.Actor)
+	}
 	got := e
-	got.Data, got.RecordedAt = nil, ""
+	got.Data, got.RecordedAt, got.Actor = nil, "", nil
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("entry = %+v, want %+v", got, want)
 	}

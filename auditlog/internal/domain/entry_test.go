@@ -20,6 +20,7 @@ func validInput() domain.EntryInput {
 		Type:    "pitstop.customers.CustomerRegistered",
 		Subject: "c-1",
 		Source:  "pitstop/customers",
+		Actor:   "staff:anna",
 		Time:    time.Date(2024, 5, 1, 8, 0, 0, 123456789, time.FixedZone("", 2*60*60)),
 		Data:    json.RawMessage(`{"customerId":"c-1","name":"Zoë"}`),
 	}
@@ -49,6 +50,11 @@ func TestNewEntry(t *testing.T) {
 	}{
 		{"valid", func(*domain.EntryInput) {}, nil},
 		{"empty subject and source", func(in *domain.EntryInput) { in.Subject, in.Source = "", "" }, nil},
+		{"no actor", func(in *domain.EntryInput) { in.Actor = "" }, nil},
+		{"1024-byte actor", func(in *domain.EntryInput) { in.Actor = strings.Repeat("a", 1024) }, nil},
+		{"1025-byte actor", func(in *domain.EntryInput) { in.Actor = strings.Repeat("a", 1025) }, []string{"actor"}},
+		{"NUL in actor", func(in *domain.EntryInput) { in.Actor = "staff:\x00" }, []string{"actor"}},
+		{"invalid UTF-8 actor", func(in *domain.EntryInput) { in.Actor = "staff:\xff" }, []string{"actor"}},
 		{"empty object body", func(in *domain.EntryInput) { in.Data = json.RawMessage(`{}`) }, nil},
 		{"body with surrounding space", func(in *domain.EntryInput) { in.Data = json.RawMessage(" {\"a\":1}\n") }, nil},
 		{"1024-byte subject", func(in *domain.EntryInput) { in.Subject = strings.Repeat("s", 1024) }, nil},
@@ -65,8 +71,9 @@ func TestNewEntry(t *testing.T) {
 		{"body an array", func(in *domain.EntryInput) { in.Data = json.RawMessage(`[]`) }, []string{"data"}},
 		{"body a string", func(in *domain.EntryInput) { in.Data = json.RawMessage(`"x"`) }, []string{"data"}},
 		{"body with invalid UTF-8", func(in *domain.EntryInput) { in.Data = json.RawMessage("{\"a\":\"\xff\"}") }, []string{"data"}},
-		{"everything wrong", func(in *domain.EntryInput) { *in = domain.EntryInput{Subject: "\x00", Source: "\xff"} },
-			[]string{"data", "eventId", "source", "subject", "time", "type"}},
+		{"everything wrong", func(in *domain.EntryInput) {
+			*in = domain.EntryInput{Subject: "\x00", Source: "\xff", Actor: "\x00"}
+		}, []string{"actor", "data", "eventId", "source", "subject", "time", "type"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -78,7 +85,7 @@ func TestNewEntry(t *testing.T) {
 					t.Fatalf("NewEntry: %v", err)
 				}
 				got := domain.EntryInput{EventID: e.EventID(), Type: e.Type(), Subject: e.Subject(), Source: e.Source(),
-					Time: e.Time(), Data: e.Data()}
+					Actor: e.Actor(), Time: e.Time(), Data: e.Data()}
 				if !reflect.DeepEqual(got, in) {
 					t.Errorf("entry = %+v, want %+v", got, in)
 				}
@@ -121,6 +128,9 @@ func TestNewFilter(t *testing.T) {
 		{"short type", domain.FilterInput{Type: "CustomerRegistered"}, nil, true},
 		{"dotted partial type", domain.FilterInput{Type: "customers.CustomerRegistered"}, nil, false},
 		{"subject", domain.FilterInput{Subject: "AB-123-C"}, nil, false},
+		{"actor", domain.FilterInput{Actor: "staff:anna"}, nil, false},
+		{"query", domain.FilterInput{Query: "Zoë"}, nil, false},
+		{"200-character query", domain.FilterInput{Query: strings.Repeat("ë", 200)}, nil, false},
 		{"from only", domain.FilterInput{From: t0}, nil, false},
 		{"to only", domain.FilterInput{To: t0}, nil, false},
 		{"to after from", domain.FilterInput{From: t0, To: t0.Add(time.Nanosecond)}, nil, false},
@@ -130,7 +140,14 @@ func TestNewFilter(t *testing.T) {
 		{"NUL in type", domain.FilterInput{Type: "\x00"}, []string{"type"}, false},
 		{"invalid UTF-8 subject", domain.FilterInput{Subject: "\xff"}, []string{"subject"}, false},
 		{"overlong subject", domain.FilterInput{Subject: strings.Repeat("x", 1025)}, []string{"subject"}, false},
-		{"all wrong", domain.FilterInput{Type: "\xff", Subject: "\x00", From: t0, To: t0}, []string{"subject", "to", "type"}, false},
+		{"NUL in actor", domain.FilterInput{Actor: "a\x00"}, []string{"actor"}, false},
+		{"overlong actor", domain.FilterInput{Actor: strings.Repeat("x", 1025)}, []string{"actor"}, false},
+		{"201-character query", domain.FilterInput{Query: strings.Repeat("ë", 201)}, []string{"q"}, false},
+		{"201 characters with spaces", domain.FilterInput{Query: " " + strings.Repeat("x", 199) + " "}, []string{"q"}, false},
+		{"NUL in query", domain.FilterInput{Query: "a\x00"}, []string{"q"}, false},
+		{"invalid UTF-8 query", domain.FilterInput{Query: "\xc3"}, []string{"q"}, false},
+		{"all wrong", domain.FilterInput{Type: "\xff", Subject: "\x00", Actor: "\xff", Query: "\x00", From: t0, To: t0},
+			[]string{"actor", "q", "subject", "to", "type"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -139,7 +156,8 @@ func TestNewFilter(t *testing.T) {
 				if err != nil {
 					t.Fatalf("NewFilter: %v", err)
 				}
-				if f.Type() != tc.in.Type || f.Subject() != tc.in.Subject || !f.From().Equal(tc.in.From) || !f.To().Equal(tc.in.To) {
+				if f.Type() != tc.in.Type || f.Subject() != tc.in.Subject || f.Actor() != tc.in.Actor ||
+					f.Query() != tc.in.Query || !f.From().Equal(tc.in.From) || !f.To().Equal(tc.in.To) {
 					t.Errorf("filter = %+v, want %+v", f, tc.in)
 				}
 				if f.IsShortType() != tc.wantShort {
@@ -154,5 +172,38 @@ func TestNewFilter(t *testing.T) {
 				t.Errorf("invalid fields = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestFilterTrimsTheQuery(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{" Zoë\t\n": "Zoë", "   ": "", "a b": "a b"} {
+		f, err := domain.NewFilter(domain.FilterInput{Query: in})
+		if err != nil || f.Query() != want {
+			t.Errorf("query %q: %q, %v; want %q", in, f.Query(), err, want)
+		}
+	}
+}
+
+func TestParseOrder(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]domain.Order{"": domain.ByRecording, "recorded": domain.ByRecording,
+		"-recorded": domain.ByRecordingDesc, "time": domain.ByTime, "-time": domain.ByTimeDesc, "type": domain.ByType,
+		"-type": domain.ByTypeDesc} {
+		o, ok := domain.ParseOrder(s)
+		if !ok || o != want {
+			t.Errorf("ParseOrder(%q) = %v, %v; want %v", s, o, ok, want)
+		}
+		if s != "" && o.String() != s {
+			t.Errorf("%v.String() = %q, want %q", o, o.String(), s)
+		}
+		if o.Descending() != strings.HasPrefix(s, "-") {
+			t.Errorf("%q: Descending = %v", s, o.Descending())
+		}
+	}
+	for _, s := range []string{"Time", "time ", "+time", "-", "--time", "seq", "recorded,time"} {
+		if _, ok := domain.ParseOrder(s); ok {
+			t.Errorf("ParseOrder(%q) accepted", s)
+		}
 	}
 }
