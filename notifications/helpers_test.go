@@ -120,6 +120,43 @@ func jobFinished(t testing.TB, j job) events.Envelope {
 		ActualStartTime: j.date + "T08:00:00+02:00", ActualEndTime: j.date + "T09:00:00+02:00", Notes: "done"}, time.Now())
 }
 
+// jobCancelled is a MaintenanceJobCancelled of j.
+func jobCancelled(t testing.TB, j job) events.Envelope {
+	t.Helper()
+	return servicetest.Event(t, workshopevents.Source, workshopevents.MaintenanceJobCancelled{PlanningDate: j.date,
+		JobID: j.id, Reason: "the customer called"}, time.Now())
+}
+
+// jobMoved is the MaintenanceJobMoved of j to: on j's day with to's times when to.date
+// is j.date, else away to to.date as job to.id (whose MaintenanceJobPlanned the
+// caller publishes, as the workshop does in the same transaction).
+func jobMoved(t testing.TB, j, to job) events.Envelope {
+	t.Helper()
+	d, err := time.ParseInLocation("2006-01-02", to.date, local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(hour int) string { return d.Add(time.Duration(hour) * time.Hour).Format(time.RFC3339) }
+	return servicetest.Event(t, workshopevents.Source, workshopevents.MaintenanceJobMoved{PlanningDate: j.date,
+		JobID: j.id, ToPlanningDate: to.date, ToJobID: to.id, StartTime: at(to.startHour), EndTime: at(to.endHour)},
+		time.Now())
+}
+
+// moveJob publishes the events of moving c's job j to day date at startHour (for two
+// hours): a MaintenanceJobMoved within the day, or a MaintenanceJobMoved on j's day
+// and a MaintenanceJobPlanned of the job on date, keeping its id (workshop ids are
+// unique per day only). It returns the job as moved.
+func (h *harness) moveJob(c customer, j job, date string, startHour int) job {
+	h.T.Helper()
+	to := j
+	to.date, to.startHour, to.endHour = date, startHour, startHour+2
+	h.Publish(jobMoved(h.T, j, to))
+	if date != j.date {
+		h.Publish(jobPlanned(h.T, c, to))
+	}
+	return to
+}
+
 // dayHasPassed is a DayHasPassed of date, with a new event id.
 func dayHasPassed(t testing.TB, date string) events.Envelope {
 	t.Helper()

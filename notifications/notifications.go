@@ -1,6 +1,7 @@
 // Package notifications is the notifications bounded context. Its durable JetStream
 // consumer "notifications" keeps a read model of customers' contact data (newer event
-// wins) and of maintenance jobs (planned and finished, in either order) and, when a
+// wins) and of maintenance jobs (planned, finished and cancelled, in either order;
+// moved within their day or to another day, whose reminder then follows them) and, when a
 // business day begins (DayHasPassed), reminds every customer of their planned,
 // unfinished jobs of that day: one e-mail per customer from noreply@pitstop.example,
 // subject "Vehicle maintenance reminder", listing each job's date, time, description

@@ -94,6 +94,53 @@ func (s *ReminderTxStore) RecordJobFinish(ctx context.Context, k domain.JobKey) 
 	return nil
 }
 
+// RecordJobCancel marks the job cancelled, creating its row (without a plan) when the
+// plan has not arrived yet. It reports what the job was before: planned, reminded.
+func (s *ReminderTxStore) RecordJobCancel(ctx context.Context, k domain.JobKey) (application.JobChange, error) {
+	var ch application.JobChange
+	// The CTE reads the row as it was before this statement (a row the upsert creates
+	// is not in it).
+	err := s.tx.QueryRow(ctx, `WITH before AS (
+			SELECT planned, reminder_id IS NOT NULL AS reminded FROM jobs WHERE planning_date = $1 AND job_id = $2
+		), upsert AS (
+			INSERT INTO jobs (planning_date, job_id, cancelled) VALUES ($1, $2, true)
+			ON CONFLICT (planning_date, job_id) DO UPDATE SET cancelled = true, updated_at = now()
+			WHERE NOT jobs.cancelled
+		)
+		SELECT coalesce((SELECT planned FROM before), false), coalesce((SELECT reminded FROM before), false)`,
+		k.PlanningDate().Time(), k.JobID()).Scan(&ch.Planned, &ch.Reminded)
+	if err != nil {
+		return application.JobChange{}, fmt.Errorf("record job cancel: %w", err)
+	}
+	return ch, nil
+}
+
+// RescheduleJob sets the planned job's times (kept as published, with their offset).
+// A job without a plan is left alone (Planned false).
+func (s *ReminderTxStore) RescheduleJob(ctx context.Context, k domain.JobKey, start, end time.Time) (application.JobChange, error) {
+	var ch application.JobChange
+	err := s.tx.QueryRow(ctx, `UPDATE jobs SET start_time = $3, end_time = $4, updated_at = now()
+		WHERE planning_date = $1 AND job_id = $2 AND planned
+		RETURNING true, reminder_id IS NOT NULL`,
+		k.PlanningDate().Time(), k.JobID(), start.Format(timeLayout), end.Format(timeLayout)).Scan(&ch.Planned, &ch.Reminded)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return application.JobChange{}, fmt.Errorf("reschedule job: %w", err)
+	}
+	return ch, nil
+}
+
+// ForgetJob deletes the job's row of its day. A reminder that listed it keeps the job
+// id in its history (reminders.job_ids).
+func (s *ReminderTxStore) ForgetJob(ctx context.Context, k domain.JobKey) (application.JobChange, error) {
+	var ch application.JobChange
+	err := s.tx.QueryRow(ctx, `DELETE FROM jobs WHERE planning_date = $1 AND job_id = $2
+		RETURNING planned, reminder_id IS NOT NULL`, k.PlanningDate().Time(), k.JobID()).Scan(&ch.Planned, &ch.Reminded)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return application.JobChange{}, fmt.Errorf("forget job: %w", err)
+	}
+	return ch, nil
+}
+
 // AddReminder stores r, marks its jobs reminded and enqueues its mail, all in the
 // store's transaction. When one of r's jobs is no longer due (a concurrent transaction
 // reminded or finished it), it fails with an error wrapping
@@ -108,7 +155,7 @@ func (s *ReminderTxStore) AddReminder(ctx context.Context, r domain.Reminder) er
 	}
 	tag, err := s.tx.Exec(ctx, `UPDATE jobs SET reminder_id = $1, updated_at = now()
 		WHERE planning_date = $2 AND job_id = ANY($3) AND customer_id = $4
-			AND planned AND NOT finished AND reminder_id IS NULL`,
+			AND planned AND NOT finished AND NOT cancelled AND reminder_id IS NULL`,
 		id, r.Date().Time(), r.JobIDs(), r.Customer().ID())
 	if err != nil {
 		return fmt.Errorf("mark jobs reminded: %w", err)
@@ -182,7 +229,7 @@ func (s *ReminderTxStore) DueReminders(ctx context.Context, date domain.Date, cu
 			(SELECT count(*) FROM reminders r WHERE r.customer_id = j.customer_id AND r.reminder_date = j.planning_date)
 		FROM jobs j LEFT JOIN customers c ON c.customer_id = j.customer_id
 		WHERE j.planning_date = $1 AND ($2 = '' OR j.customer_id = $2)
-			AND j.planned AND NOT j.finished AND j.reminder_id IS NULL
+			AND j.planned AND NOT j.finished AND NOT j.cancelled AND j.reminder_id IS NULL
 		ORDER BY j.customer_id, j.job_id
 		FOR UPDATE OF j`, date.Time(), customerID)
 	if err != nil {

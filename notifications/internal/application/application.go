@@ -1,7 +1,8 @@
 // Package application holds the notifications context's use cases, one file per
 // command and per query. The commands are driven by the JetStream consumer and run
 // inside its inbox transaction: keeping the customers and jobs read model
-// (RecordCustomer, RecordJobPlanned, RecordJobFinished) and reminding customers of
+// (RecordCustomer, RecordJobPlanned, RecordJobFinished, RecordJobCancelled,
+// RecordJobMoved) and reminding customers of
 // their jobs when a business day begins (StartBusinessDay), which queues their mails.
 // RecordReminderSent is driven by the mail dispatcher once the mail server accepted a
 // mail, inside the transaction that marks the mail sent: only then is
@@ -45,6 +46,29 @@ type ReadModelWriter interface {
 	// RecordJobFinish marks the job k finished, creating it when its plan has not
 	// arrived yet, so that the plan finds it finished.
 	RecordJobFinish(ctx context.Context, k domain.JobKey) error
+	// RecordJobCancel marks the job k cancelled, creating it when its plan has not
+	// arrived yet, so that the plan finds it cancelled: a cancelled job is never
+	// reminded. A job reminded already keeps its reminder (the mail has been queued or
+	// sent; nothing is sent again).
+	RecordJobCancel(ctx context.Context, k domain.JobKey) (JobChange, error)
+	// RescheduleJob gives the planned job k the new times start and end (a move within
+	// its day), whether or not it has been reminded: a reminder not yet made shows
+	// them, one made already is not made again.
+	RescheduleJob(ctx context.Context, k domain.JobKey, start, end time.Time) (JobChange, error)
+	// ForgetJob removes the job k from its day (it moved to another day, where its new
+	// plan is recorded as a job of its own), so that its day's reminder never lists
+	// it; a reminder made already keeps it in its history.
+	ForgetJob(ctx context.Context, k domain.JobKey) (JobChange, error)
+}
+
+// JobChange is what a change to a known job found.
+type JobChange struct {
+	// Planned is false when the job's plan was not known: nothing was reminded or
+	// rescheduled.
+	Planned bool
+	// Reminded is true when the job had been reminded before the change: its reminder
+	// is left as it was, never sent again.
+	Reminded bool
 }
 
 // DueReminder is one customer's jobs that are due for a reminder on one day.
@@ -130,6 +154,8 @@ type Application struct {
 	RecordCustomer     RecordCustomerHandler
 	RecordJobPlanned   RecordJobPlannedHandler
 	RecordJobFinished  RecordJobFinishedHandler
+	RecordJobCancelled RecordJobCancelledHandler
+	RecordJobMoved     RecordJobMovedHandler
 	StartBusinessDay   StartBusinessDayHandler
 	RecordReminderSent RecordReminderSentHandler
 	ListReminders      ListRemindersHandler
@@ -142,6 +168,8 @@ func New(reader ReminderReader) Application {
 		RecordCustomer:     RecordCustomerHandler{remind: r},
 		RecordJobPlanned:   RecordJobPlannedHandler{remind: r},
 		RecordJobFinished:  RecordJobFinishedHandler{},
+		RecordJobCancelled: RecordJobCancelledHandler{},
+		RecordJobMoved:     RecordJobMovedHandler{},
 		StartBusinessDay:   StartBusinessDayHandler{remind: r},
 		RecordReminderSent: RecordReminderSentHandler{},
 		ListReminders:      NewListRemindersHandler(reader),

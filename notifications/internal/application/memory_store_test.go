@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pitstop/pitstop/notifications/internal/application"
 	"github.com/pitstop/pitstop/notifications/internal/domain"
@@ -28,10 +29,11 @@ type memCustomer struct {
 }
 
 type memJob struct {
-	job      domain.Job
-	planned  bool
-	finished bool
-	reminded bool
+	job       domain.Job
+	planned   bool
+	finished  bool
+	cancelled bool
+	reminded  bool
 }
 
 func newMemoryStore() *memoryStore {
@@ -71,6 +73,41 @@ func (s *memoryStore) RecordJobFinish(_ context.Context, k domain.JobKey) error 
 	return nil
 }
 
+func (s *memoryStore) RecordJobCancel(_ context.Context, k domain.JobKey) (application.JobChange, error) {
+	row, ok := s.jobs[k]
+	if !ok {
+		row = &memJob{}
+		s.jobs[k] = row
+	}
+	ch := application.JobChange{Planned: row.planned, Reminded: row.reminded}
+	row.cancelled = true
+	return ch, nil
+}
+
+func (s *memoryStore) RescheduleJob(_ context.Context, k domain.JobKey, start, end time.Time) (application.JobChange, error) {
+	row, ok := s.jobs[k]
+	if !ok || !row.planned {
+		return application.JobChange{}, nil
+	}
+	d := row.job.Details()
+	d.Start, d.End = start, end
+	j, err := domain.NewJob(d)
+	if err != nil {
+		return application.JobChange{}, err
+	}
+	row.job = j
+	return application.JobChange{Planned: true, Reminded: row.reminded}, nil
+}
+
+func (s *memoryStore) ForgetJob(_ context.Context, k domain.JobKey) (application.JobChange, error) {
+	row, ok := s.jobs[k]
+	if !ok {
+		return application.JobChange{}, nil
+	}
+	delete(s.jobs, k)
+	return application.JobChange{Planned: row.planned, Reminded: row.reminded}, nil
+}
+
 func (s *memoryStore) StartDay(_ context.Context, date domain.Date) (bool, error) {
 	if !slices.Contains(s.days, date) {
 		s.days = append(s.days, date)
@@ -105,7 +142,7 @@ func (s *memoryStore) DueReminders(_ context.Context, date domain.Date, customer
 	for _, k := range keys {
 		row := s.jobs[k]
 		j := row.job
-		if !row.planned || row.finished || row.reminded || k.PlanningDate() != date ||
+		if !row.planned || row.finished || row.cancelled || row.reminded || k.PlanningDate() != date ||
 			(customerID != "" && j.CustomerID() != customerID) {
 			continue
 		}
@@ -135,7 +172,7 @@ func (s *memoryStore) DueReminders(_ context.Context, date domain.Date, customer
 func (s *memoryStore) AddReminder(_ context.Context, r domain.Reminder) error {
 	for _, j := range r.Jobs() {
 		row := s.jobs[j.Key()]
-		if row == nil || row.reminded || row.finished {
+		if row == nil || row.reminded || row.finished || row.cancelled {
 			return fmt.Errorf("%w: %s", application.ErrJobAlreadyReminded, j.ID())
 		}
 	}

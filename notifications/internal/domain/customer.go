@@ -19,6 +19,8 @@ const (
 	FieldEndTime       = "endTime"
 	FieldDescription   = "description"
 	FieldLicenseNumber = "licenseNumber"
+	// FieldToPlanningDate is the day a job is moved to (MaintenanceJobMoved).
+	FieldToPlanningDate = "toPlanningDate"
 )
 
 // Upper bounds of the data kept, in bytes. They are generous (the publishing contexts

@@ -18,11 +18,14 @@ import (
 const ConsumerName = "notifications"
 
 // FilterSubjects are the events notifications consumes: customers (contact data),
-// planned and finished maintenance jobs (what to remind of) and DayHasPassed (when).
+// planned, finished, cancelled and moved maintenance jobs (what to remind of) and
+// DayHasPassed (when).
 var FilterSubjects = []string{
 	customerevents.SubjectAll,
 	workshopevents.SubjectMaintenanceJobPlanned,
 	workshopevents.SubjectMaintenanceJobFinished,
+	workshopevents.SubjectMaintenanceJobCancelled,
+	workshopevents.SubjectMaintenanceJobMoved,
 	timekeeperevents.SubjectDayHasPassed,
 }
 
@@ -30,7 +33,9 @@ var FilterSubjects = []string{
 // bound by messaging.Bind to the consumer's transaction: every effect (read model rows,
 // reminders and their queued mails) commits together with the event's inbox row, so a
 // redelivered event changes nothing, and the read model is order-tolerant (customers:
-// newer event wins; jobs: plan and finish merge in either order).
+// newer event wins; jobs: plan, finish and cancel merge in either order). A move
+// relies on the consumer's per-aggregate order (a day's MaintenanceJobMoved comes
+// after the job's MaintenanceJobPlanned of that day).
 // MaintenanceReminderSent is not published here but by MailSentHandlers, once the
 // reminder's mail has been accepted.
 type EventHandlers struct {
@@ -60,6 +65,10 @@ func (h *EventHandlers) Handle(ctx context.Context, s application.Store, ev even
 		err = h.jobPlanned(ctx, s, ev)
 	case workshopevents.SubjectMaintenanceJobFinished:
 		err = h.jobFinished(ctx, s, ev)
+	case workshopevents.SubjectMaintenanceJobCancelled:
+		err = h.jobCancelled(ctx, s, ev)
+	case workshopevents.SubjectMaintenanceJobMoved:
+		err = h.jobMoved(ctx, s, ev)
 	case timekeeperevents.SubjectDayHasPassed:
 		err = h.dayHasPassed(ctx, s, ev)
 	default:
@@ -126,6 +135,66 @@ func (h *EventHandlers) jobFinished(ctx context.Context, s application.Store, ev
 		return err
 	}
 	return h.app.RecordJobFinished.Handle(ctx, s, cmd)
+}
+
+func (h *EventHandlers) jobCancelled(ctx context.Context, w application.ReadModelWriter, ev events.Envelope) error {
+	var c workshopevents.MaintenanceJobCancelled
+	if err := ev.Decode(&c); err != nil {
+		return err
+	}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidJob}
+	cmd := application.RecordJobCancelled{JobID: c.JobID,
+		PlanningDate: parseDate(verr, domain.FieldPlanningDate, c.PlanningDate)}
+	if err := verr.OrNil(); err != nil {
+		return err
+	}
+	ch, err := h.app.RecordJobCancelled.Handle(ctx, w, cmd)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ch.Reminded:
+		h.log.InfoContext(ctx, "cancelled job was reminded already; its reminder stays as sent", "event_id", ev.ID,
+			"job_id", c.JobID, "date", c.PlanningDate)
+	case !ch.Planned:
+		h.log.InfoContext(ctx, "cancel of a job whose plan is not known; the plan will find it cancelled",
+			"event_id", ev.ID, "job_id", c.JobID, "date", c.PlanningDate)
+	}
+	return nil
+}
+
+func (h *EventHandlers) jobMoved(ctx context.Context, w application.ReadModelWriter, ev events.Envelope) error {
+	var m workshopevents.MaintenanceJobMoved
+	if err := ev.Decode(&m); err != nil {
+		return err
+	}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidJob}
+	cmd := application.RecordJobMoved{JobID: m.JobID,
+		PlanningDate:   parseDate(verr, domain.FieldPlanningDate, m.PlanningDate),
+		ToPlanningDate: parseDate(verr, domain.FieldToPlanningDate, m.ToPlanningDate),
+	}
+	if m.ToPlanningDate == m.PlanningDate {
+		// The times matter only to a move within the day; those of a move to another
+		// day travel with its new day's MaintenanceJobPlanned.
+		cmd.Start = parseTime(verr, domain.FieldStartTime, m.StartTime)
+		cmd.End = parseTime(verr, domain.FieldEndTime, m.EndTime)
+	}
+	if err := verr.OrNil(); err != nil {
+		return err
+	}
+	res, err := h.app.RecordJobMoved.Handle(ctx, w, cmd)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !res.Planned:
+		h.log.InfoContext(ctx, "move of a job whose plan is not known ignored", "event_id", ev.ID, "job_id", m.JobID,
+			"date", m.PlanningDate, "to_date", m.ToPlanningDate)
+	case res.Reminded:
+		h.log.InfoContext(ctx, "moved job was reminded already (with its old day or times); it is not reminded again", "event_id", ev.ID,
+			"job_id", m.JobID, "date", m.PlanningDate, "to_date", m.ToPlanningDate)
+	}
+	return nil
 }
 
 func (h *EventHandlers) dayHasPassed(ctx context.Context, s application.Store, ev events.Envelope) error {

@@ -32,6 +32,8 @@ var consumed = []string{
 	workshopevents.SubjectMaintenanceJobPlanned,
 	workshopevents.SubjectMaintenanceJobFinished,
 	timekeeperevents.SubjectDayHasPassed,
+	workshopevents.SubjectMaintenanceJobCancelled,
+	workshopevents.SubjectMaintenanceJobMoved,
 }
 
 // FuzzHandleEvent feeds arbitrary bodies of every consumed event type through the
@@ -74,6 +76,16 @@ func FuzzHandleEvent(f *testing.F) {
 	seed(4, timekeeperevents.DayHasPassed{Date: "2024-05-01"})
 	seed(4, timekeeperevents.DayHasPassed{Date: "0000-01-01"})
 	seed(4, timekeeperevents.DayHasPassed{Date: "9999-12-31"})
+	seed(5, workshopevents.MaintenanceJobCancelled{PlanningDate: "2024-05-01", JobID: "j-2", Reason: "customer called"})
+	seed(5, workshopevents.MaintenanceJobCancelled{PlanningDate: "2024-05-01", JobID: "never planned"})
+	seed(5, workshopevents.MaintenanceJobCancelled{PlanningDate: "2024-05-01"})
+	seed(6, workshopevents.MaintenanceJobMoved{PlanningDate: "2024-05-01", JobID: "j-1", ToPlanningDate: "2024-05-01",
+		ToJobID: "j-1", StartTime: "2024-05-01T13:00:00+02:00", EndTime: "2024-05-01T15:00:00+02:00"})
+	seed(6, workshopevents.MaintenanceJobMoved{PlanningDate: "2024-05-01", JobID: "j-3", ToPlanningDate: "2024-05-02",
+		ToJobID: "j-1"})
+	seed(6, workshopevents.MaintenanceJobMoved{PlanningDate: "2024-05-01", JobID: "j-1", ToPlanningDate: "2024-05-01",
+		StartTime: "2024-05-01T15:00:00+02:00", EndTime: "2024-05-01T13:00:00+02:00"})
+	seed(6, workshopevents.MaintenanceJobMoved{PlanningDate: "2024-05-01", JobID: "j-1", ToPlanningDate: "tomorrow"})
 	for _, raw := range []string{`{}`, `{"date":1}`, `{"customerId":["x"]}`, `{"jobId":null}`, `{"a":"\ud800"}`} {
 		for k := range consumed {
 			f.Add(uint8(k), []byte(raw))
