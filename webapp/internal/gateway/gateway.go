@@ -16,6 +16,8 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pitstop/pitstop/serviceapis/openapi"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/problem"
 )
 
@@ -59,6 +61,11 @@ type Config struct {
 	Cooldown time.Duration
 	Log      *slog.Logger
 	Registry *prometheus.Registry
+	// Verifier checks the bearer token of every proxied request (401 without a valid
+	// one); nil lets every request through (the services still check). The roles each
+	// request needs are those of its operation's x-pitstop-roles in the target
+	// service's OpenAPI document (403 otherwise).
+	Verifier *auth.Verifier
 }
 
 // Gateway proxies the /api routes to the services. It is safe for concurrent use.
@@ -68,6 +75,8 @@ type Gateway struct {
 	interval  time.Duration
 	probe     *http.Client
 	log       *slog.Logger
+	verifier  *auth.Verifier
+	policies  map[string]auth.Policy
 }
 
 // New builds the gateway. Every service named by a route gets an Upstream, with no
@@ -93,7 +102,8 @@ func New(c Config) (*Gateway, error) {
 	}
 	m := newMetrics(c.Registry)
 	g := &Gateway{upstreams: map[string]*Upstream{}, routes: c.Routes, interval: c.HealthInterval, log: c.Log,
-		probe: &http.Client{Transport: c.Transport, Timeout: c.HealthInterval}}
+		probe: &http.Client{Transport: c.Transport, Timeout: c.HealthInterval},
+		verifier: c.Verifier, policies: map[string]auth.Policy{}}
 	names := map[string]bool{}
 	for _, s := range c.Routes {
 		names[s] = true
@@ -107,6 +117,10 @@ func New(c Config) (*Gateway, error) {
 			return nil, err
 		}
 		g.upstreams[name] = u
+		// A service without a document gets the empty policy: administrators only.
+		if g.policies[name], err = auth.PolicyFromOpenAPI(openapi.Spec(name)); err != nil {
+			return nil, fmt.Errorf("policy of %s: %w", name, err)
+		}
 	}
 	return g, nil
 }
@@ -126,7 +140,9 @@ func (g *Gateway) Services() []*Upstream {
 }
 
 // Routes mounts a reverse proxy on every route prefix (the prefix itself and
-// everything below it).
+// everything below it), behind the token and role check when there is a Verifier.
+// The request goes on with its Authorization header (the service checks it again),
+// without the browser's cookies.
 func (g *Gateway) Routes(r chi.Router) {
 	prefixes := make([]string, 0, len(g.routes))
 	for p := range g.routes {
@@ -134,7 +150,10 @@ func (g *Gateway) Routes(r chi.Router) {
 	}
 	slices.Sort(prefixes)
 	for _, p := range prefixes {
-		h := g.proxy(g.upstreams[g.routes[p]])
+		var h http.Handler = g.proxy(g.upstreams[g.routes[p]])
+		if g.verifier != nil {
+			h = auth.Middleware(g.verifier, g.policies[g.routes[p]])(h)
+		}
 		r.Handle(p, h)
 		r.Handle(p+"/*", h)
 	}
@@ -145,6 +164,7 @@ func (g *Gateway) proxy(u *Upstream) http.Handler {
 	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetXForwarded()
+			pr.Out.Header.Del("Cookie") // the web app's session is none of the services' business
 			// The upstream's own request id middleware adopts ours: one id end to end.
 			if id := middleware.GetReqID(pr.In.Context()); id != "" {
 				pr.Out.Header.Set(middleware.RequestIDHeader, id)
