@@ -102,7 +102,7 @@ func New(c Config) (*Gateway, error) {
 	}
 	m := newMetrics(c.Registry)
 	g := &Gateway{upstreams: map[string]*Upstream{}, routes: c.Routes, interval: c.HealthInterval, log: c.Log,
-		probe: &http.Client{Transport: c.Transport, Timeout: c.HealthInterval},
+		probe:    &http.Client{Transport: c.Transport, Timeout: c.HealthInterval},
 		verifier: c.Verifier, policies: map[string]auth.Policy{}}
 	names := map[string]bool{}
 	for _, s := range c.Routes {
