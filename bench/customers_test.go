@@ -21,6 +21,7 @@ import (
 	"github.com/pitstop/pitstop/customers"
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/outbox"
 	"github.com/pitstop/pitstop/shared-go/testutil"
@@ -57,7 +58,7 @@ func BenchmarkRegisterCustomer(b *testing.B) {
 	// relay (log source) on a pool of its own, as cmd/cdc would run it.
 	dbURL := testutil.Database(b)
 	pool := testutil.Pool(b, dbURL, customers.Schema)
-	deps := app.Deps{Pool: pool, NC: nc, JS: js, Log: testutil.Logger(b), Registry: prometheus.NewRegistry()}
+	deps := app.Deps{Pool: pool, NC: nc, JS: js, Log: testutil.Logger(b), Registry: prometheus.NewRegistry(), Verifier: testutil.Verifier()}
 	module, err := customers.New(ctx, deps)
 	if err != nil {
 		b.Fatal(err)
@@ -74,7 +75,7 @@ func BenchmarkRegisterCustomer(b *testing.B) {
 	b.Cleanup(srv.Close)
 	tr := &http.Transport{MaxIdleConns: 2 * clients, MaxIdleConnsPerHost: 2 * clients, IdleConnTimeout: time.Minute}
 	b.Cleanup(tr.CloseIdleConnections)
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	client := &http.Client{Transport: testutil.TokenTransport{Base: tr, Token: testutil.Token(b, auth.FrontDesk)}, Timeout: 30 * time.Second}
 	url := srv.URL + "/api/customers"
 	httpLoad := &loader{op: func(w, i int) error {
 		c := customer(w, i)
@@ -205,7 +206,7 @@ func rawRegister(ctx context.Context, pool *pgxpool.Pool, w *outbox.Writer, wk, 
 		if err != nil {
 			return err
 		}
-		w.Queue(b, ev)
+		w.Queue(ctx, b, ev)
 	}
 	return pool.SendBatch(ctx, b).Close()
 }

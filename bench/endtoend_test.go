@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
@@ -50,7 +51,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 	header("BenchmarkEndToEnd")
 	ctx := context.Background()
 	sys, err := system.Start(ctx, system.Options{DatabaseURL: testutil.Database(b), DataDir: b.TempDir(),
-		FreePorts: true, Logger: testutil.Logger(b)})
+		FreePorts: true, Logger: testutil.Logger(b), SigningKey: testutil.SigningKey()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,7 +62,8 @@ func BenchmarkEndToEnd(b *testing.B) {
 	})
 	tr := &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}
 	b.Cleanup(tr.CloseIdleConnections)
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	client := &http.Client{Transport: testutil.TokenTransport{Base: tr, Token: testutil.Token(b, auth.Administrator)},
+		Timeout: 10 * time.Second}
 	customersURL, workshopURL := sys.URL("customers"), sys.URL("workshop")
 
 	// Ready: both services answer /readyz and the customers relay holds the leadership

@@ -380,7 +380,8 @@ func (p *process) start(b *testing.B, work string) {
 	}
 	p.cmd = exec.Command(p.bin)
 	p.cmd.Dir = work
-	p.cmd.Env = append(os.Environ(), p.env...) // later entries win
+	p.cmd.Env = append(os.Environ(), "AUTH_PUBLIC_KEY="+testutil.PublicKey()) // services refuse to start without it
+	p.cmd.Env = append(p.cmd.Env, p.env...)                                   // later entries win
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := p.cmd.Start(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/pitstop/pitstop/auditlog"
 	"github.com/pitstop/pitstop/customers"
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/messaging"
 	"github.com/pitstop/pitstop/shared-go/outbox"
 	"github.com/pitstop/pitstop/shared-go/testutil"
@@ -42,7 +43,7 @@ func TestLoadRegistrationsSurviveRelayRestarts(t *testing.T) {
 	if err := messaging.EnsureStreams(ctx, cjs); err != nil {
 		t.Fatal(err)
 	}
-	cd := app.Deps{Pool: cpool, NC: cnc, JS: cjs, Log: log}
+	cd := app.Deps{Pool: cpool, NC: cnc, JS: cjs, Log: log, Verifier: testutil.Verifier()}
 	cm, err := customers.New(ctx, cd)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +93,7 @@ func TestLoadRegistrationsSurviveRelayRestarts(t *testing.T) {
 	var failures atomic.Int64
 	jobs := make(chan int)
 	var clients sync.WaitGroup
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: testutil.TokenTransport{Token: testutil.Token(t, auth.FrontDesk)}}
 	for range 16 {
 		clients.Go(func() {
 			for i := range jobs {

@@ -14,6 +14,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/mail"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 )
@@ -32,6 +33,7 @@ func TestFeatures(t *testing.T) {
 		Mail:         mail.NewSMTPSender(mail.SMTPConfig{Host: smtp.Host(), Port: smtp.Port()}),
 		MailPoll:     100 * time.Millisecond,
 		Logger:       testutil.Logger(t),
+		SigningKey:   testutil.SigningKey(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +46,8 @@ func TestFeatures(t *testing.T) {
 	suite := godog.TestSuite{
 		Name: "pitstop",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			w := &world{sys: sys, smtp: smtp, client: &http.Client{Timeout: 10 * time.Second}, ids: map[string]string{}}
+			w := &world{sys: sys, smtp: smtp, client: &http.Client{Timeout: 10 * time.Second,
+				Transport: testutil.TokenTransport{Token: testutil.Token(t, auth.Administrator)}}, ids: map[string]string{}}
 			for _, register := range stepRegistrars {
 				register(sc, w)
 			}

@@ -14,6 +14,14 @@
 //	SMTP_URL       smtp://host:port of a mail server (e.g. MailDev); default: .eml files in PITSTOP_DATA_DIR/mail
 //	TIMEKEEPER_TIME_ZONE  the garage's time zone (default Europe/Amsterdam)
 //	LOG_LEVEL, LOG_FORMAT  as for every service
+//	AUTH_SIGNING_KEY  the web app's Ed25519 token-signing key (base64 seed or PEM); default:
+//	               one generated at first start and kept in PITSTOP_DATA_DIR/auth-signing-key
+//	PITSTOP_ADMIN_PASSWORD  the first administrator's password (user admin); default: a
+//	               one-time password printed at first start, to be changed at first sign-in
+//	METRICS_TOKEN  when set, every /metrics needs "Authorization: Bearer <token>"
+//
+// `pitstop keys` prints a fresh AUTH_SIGNING_KEY and its AUTH_PUBLIC_KEY (for compose,
+// Kubernetes Secrets, or services run one by one).
 //
 // Operator subcommands (cmd/pitstop/admincli, runbook docs/operating.md) work on a
 // running system through DATABASE_URL and NATS_URL:
@@ -26,7 +34,10 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -37,24 +48,31 @@ import (
 	"github.com/pitstop/pitstop/cmd/pitstop/admincli"
 	"github.com/pitstop/pitstop/cmd/pitstop/embeddedpg"
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/config"
 	"github.com/pitstop/pitstop/shared-go/logging"
 	"github.com/pitstop/pitstop/shared-go/mail"
 )
 
 type cfg struct {
-	DatabaseURL string `env:"DATABASE_URL"`
-	PGPort      int    `env:"PITSTOP_PG_PORT" envDefault:"5433"`
-	NATSURL     string `env:"NATS_URL"`
-	DataDir     string `env:"PITSTOP_DATA_DIR" envDefault:".pitstop-data"`
-	Host        string `env:"PITSTOP_HOST" envDefault:"127.0.0.1"`
-	NATSPort    int    `env:"PITSTOP_NATS_PORT" envDefault:"4223"`
-	SMTPURL     string `env:"SMTP_URL"`
+	SigningKey    string `env:"AUTH_SIGNING_KEY"`
+	AdminPassword string `env:"PITSTOP_ADMIN_PASSWORD"`
+	MetricsToken  string `env:"METRICS_TOKEN"`
+	DatabaseURL   string `env:"DATABASE_URL"`
+	PGPort        int    `env:"PITSTOP_PG_PORT" envDefault:"5433"`
+	NATSURL       string `env:"NATS_URL"`
+	DataDir       string `env:"PITSTOP_DATA_DIR" envDefault:".pitstop-data"`
+	Host          string `env:"PITSTOP_HOST" envDefault:"127.0.0.1"`
+	NATSPort      int    `env:"PITSTOP_NATS_PORT" envDefault:"4223"`
+	SMTPURL       string `env:"SMTP_URL"`
 	config.Log
 	config.TimeZone
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "keys" {
+		os.Exit(printKeys())
+	}
 	if len(os.Args) > 1 && admincli.IsCommand(os.Args[1]) {
 		os.Exit(admincli.Main(os.Args[1:]))
 	}
@@ -108,8 +126,14 @@ func run() int {
 		log.Error("database", "err", err, "hint", "start PostgreSQL or set DATABASE_URL")
 		return 1
 	}
+	key, err := signingKey(c.SigningKey, c.DataDir)
+	if err != nil {
+		log.Error("invalid configuration", "err", err)
+		return config.ExitConfig
+	}
 	sys, err := system.Start(ctx, system.Options{DatabaseURL: c.DatabaseURL, NATSURL: c.NATSURL,
-		DataDir: c.DataDir, Host: c.Host, NATSPort: c.NATSPort, Logger: log, Mail: sender, TimeZone: loc})
+		DataDir: c.DataDir, Host: c.Host, NATSPort: c.NATSPort, Logger: log, Mail: sender, TimeZone: loc,
+		SigningKey: key, AdminPassword: c.AdminPassword, MetricsToken: c.MetricsToken})
 	if err != nil {
 		log.Error("start-up failed", "err", err)
 		return 1
@@ -133,4 +157,46 @@ func run() int {
 	}
 	log.Info("pitstop stopped")
 	return 0
+}
+
+// printKeys prints a fresh signing key and its public key as environment assignments.
+func printKeys() int {
+	pub, priv, err := auth.GenerateKey()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("AUTH_SIGNING_KEY=%s\nAUTH_PUBLIC_KEY=%s\n", auth.EncodePrivateKey(priv), auth.EncodePublicKey(pub))
+	return 0
+}
+
+// signingKey is the key of AUTH_SIGNING_KEY or, without it, the one kept in dataDir
+// (created with mode 0600 at first start), so tokens and the services' trust survive
+// a restart.
+func signingKey(env, dataDir string) (ed25519.PrivateKey, error) {
+	if env != "" {
+		k, err := auth.ParsePrivateKey(env)
+		if err != nil {
+			return nil, fmt.Errorf("AUTH_SIGNING_KEY: %w", err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(dataDir, "auth-signing-key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := auth.ParsePrivateKey(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return k, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	_, k, err := auth.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(auth.EncodePrivateKey(k)+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	return k, nil
 }

@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"crypto/ed25519"
 	"net/http"
 	"sync"
 	"testing"
@@ -10,6 +11,7 @@ import (
 )
 
 var (
+	authKey      ed25519.PrivateKey
 	authOnce     sync.Once
 	authSigner   *auth.Signer
 	authVerifier *auth.Verifier
@@ -22,6 +24,7 @@ func authKeys() {
 		if err != nil {
 			panic(err)
 		}
+		authKey = priv
 		authSigner, authVerifier = auth.NewSigner(priv, time.Hour), auth.NewVerifier(pub)
 		authPublic = auth.EncodePublicKey(pub)
 	})
@@ -30,6 +33,10 @@ func authKeys() {
 // Signer is the test binary's token signer (one key pair per process, tokens valid for
 // an hour): the web app's role in tests.
 func Signer() *auth.Signer { authKeys(); return authSigner }
+
+// SigningKey is Signer's private key: give it to a whole system under test
+// (system.Options.SigningKey) so Token's tokens work there.
+func SigningKey() ed25519.PrivateKey { authKeys(); return authKey }
 
 // Verifier verifies what Signer signs: give it to the services under test.
 func Verifier() *auth.Verifier { authKeys(); return authVerifier }

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/embeddedpg"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
@@ -145,9 +146,10 @@ func TestChaos(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
+	tr := &http.Transport{MaxIdleConnsPerHost: 2 * workers, IdleConnTimeout: 30 * time.Second}
 	d := &driver{procs: procs, client: &http.Client{Timeout: 15 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 2 * workers, IdleConnTimeout: 30 * time.Second}}}
-	t.Cleanup(d.client.CloseIdleConnections)
+		Transport: testutil.TokenTransport{Base: tr, Token: testutil.Token(t, auth.Administrator)}}}
+	t.Cleanup(tr.CloseIdleConnections)
 
 	// The first business day (T0) starts when the timekeeper does; notifications and
 	// invoicing must have seen it before any job exists, so that it reminds and

@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/embeddedpg"
+	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
 // Contexts, as folders and schemas.
@@ -217,7 +218,8 @@ func (p *proc) start() error {
 	}
 	fmt.Fprintf(logf, "==== chaos: start #%d at %s\n", p.starts+1, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(p.bin)
-	cmd.Env = append(os.Environ(), p.env...)
+	cmd.Env = append(os.Environ(), "AUTH_PUBLIC_KEY="+testutil.PublicKey()) // services refuse to start without it
+	cmd.Env = append(cmd.Env, p.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

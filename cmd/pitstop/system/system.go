@@ -7,6 +7,7 @@ package system
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/config"
 	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/mail"
@@ -59,6 +61,14 @@ type Options struct {
 	Contexts []Context
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// SigningKey signs the web app's tokens; the services verify them with its public
+	// key. Nil generates a key for this run (tokens then die with the process).
+	SigningKey ed25519.PrivateKey
+	// AdminPassword is the first administrator's password (PITSTOP_ADMIN_PASSWORD);
+	// empty makes the web app print a one-time password at first start.
+	AdminPassword string
+	// MetricsToken, when set, guards every /metrics.
+	MetricsToken string
 }
 
 // Endpoint is one listening HTTP server.
@@ -73,6 +83,8 @@ type System struct {
 	Endpoints []Endpoint
 	// NATSURL is the broker's client URL.
 	NATSURL string
+	// Signer issues tokens the services accept (the web app's key): for tests and tools.
+	Signer *auth.Signer
 
 	urls   map[string]string
 	cancel context.CancelFunc
@@ -114,7 +126,15 @@ func Start(ctx context.Context, o Options) (*System, error) {
 		o.Contexts = Contexts(ContextOptions{Mail: o.Mail, TimeZone: o.TimeZone,
 			MailDispatch: mail.DispatcherConfig{PollInterval: o.MailPoll}})
 	}
-	s := &System{urls: map[string]string{}}
+	if o.SigningKey == nil {
+		_, key, err := auth.GenerateKey()
+		if err != nil {
+			return nil, err
+		}
+		o.SigningKey = key
+	}
+	verifier := auth.NewVerifier(o.SigningKey.Public().(ed25519.PublicKey))
+	s := &System{urls: map[string]string{}, Signer: auth.NewSigner(o.SigningKey, 0)}
 	ok := false
 	defer func() {
 		if !ok {
@@ -150,7 +170,8 @@ func Start(ctx context.Context, o Options) (*System, error) {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
 		s.closer = append(s.closer, nc.Close)
-		d := app.Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: app.NewRegistry()}
+		d := app.Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: app.NewRegistry(), Verifier: verifier,
+			MetricsToken: o.MetricsToken}
 		m, err := c.Build(ctx, d, c.Options)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
@@ -164,7 +185,7 @@ func Start(ctx context.Context, o Options) (*System, error) {
 		if c.Publishes {
 			rname := c.RelayName()
 			rlog := o.Logger.With("service", rname)
-			rd := app.Deps{Pool: pool, NC: nc, JS: js, Log: rlog, Registry: app.NewRegistry()}
+			rd := app.Deps{Pool: pool, NC: nc, JS: js, Log: rlog, Registry: app.NewRegistry(), MetricsToken: o.MetricsToken}
 			rln, err := s.listen(o, rname, c.Port+1)
 			if err != nil {
 				return nil, err
