@@ -68,8 +68,12 @@ func (e *env) lastEvent(date string) (string, map[string]any) {
 	return typ, m
 }
 
-func cancelPath(date, id string) string { return "/api/workshopplanning/" + date + "/jobs/" + id + "/cancel" }
-func movePath(date, id string) string   { return "/api/workshopplanning/" + date + "/jobs/" + id + "/move" }
+func cancelPath(date, id string) string {
+	return "/api/workshopplanning/" + date + "/jobs/" + id + "/cancel"
+}
+func movePath(date, id string) string {
+	return "/api/workshopplanning/" + date + "/jobs/" + id + "/move"
+}
 func finishBody(date string) map[string]string {
 	return map[string]string{"actualStartTime": date + "T08:00:00+02:00", "actualEndTime": date + "T09:00:00+02:00"}
 }

@@ -84,4 +84,3 @@ func TestIfMatch(t *testing.T) {
 		t.Fatalf("cancel with If-Match: %d %q %s", r.Status, r.Header.Get("ETag"), r.Body)
 	}
 }
-

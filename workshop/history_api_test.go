@@ -142,4 +142,3 @@ func TestHistoryAcrossDays(t *testing.T) {
 		})
 	}
 }
-
