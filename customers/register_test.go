@@ -165,17 +165,14 @@ func TestRegisterCustomerConcurrentDuplicates(t *testing.T) {
 		)
 		for _, b := range bodies {
 			wg.Go(func() {
-				data, _ := json.Marshal(b)
 				<-start
-				res, err := h.Server.Client().Post(h.Server.URL+"/api/customers", "application/json", strings.NewReader(string(data)))
+				res, err := h.Try(http.MethodPost, "/api/customers", b)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
 				mu.Lock()
-				statuses[res.StatusCode]++
+				statuses[res.Status]++
 				mu.Unlock()
 			})
 		}

@@ -130,16 +130,12 @@ func TestUpdateCustomerConcurrent(t *testing.T) {
 		go func() {
 			u := lisa()
 			u.City = "City " + string(rune('A'+i))
-			data, _ := json.Marshal(u)
-			req, _ := http.NewRequest(http.MethodPut, h.Server.URL+"/api/customers/"+c.CustomerID, strings.NewReader(string(data)))
-			req.Header.Set("Content-Type", "application/json")
-			res, err := h.Server.Client().Do(req)
+			res, err := h.Try(http.MethodPut, "/api/customers/"+c.CustomerID, u)
 			if err != nil {
 				done <- 0
 				return
 			}
-			res.Body.Close()
-			done <- res.StatusCode
+			done <- res.Status
 		}()
 	}
 	for range n {

@@ -7,6 +7,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -65,69 +67,90 @@ func (r *CustomerPostgresRepository) Add(ctx context.Context, c domain.Customer,
 	return nil
 }
 
-// Get returns the customer with id or an error wrapping domain.ErrCustomerNotFound.
-func (r *CustomerPostgresRepository) Get(ctx context.Context, id uuid.UUID) (domain.Customer, error) {
-	c, _, err := scanCustomer(r.pool.QueryRow(ctx, `SELECT `+columns+`, position FROM customers WHERE customer_id = $1`, id))
+// Get returns the customer with id and its version, or an error wrapping
+// domain.ErrCustomerNotFound.
+func (r *CustomerPostgresRepository) Get(ctx context.Context, id uuid.UUID) (application.VersionedCustomer, error) {
+	c, err := scanVersioned(r.pool.QueryRow(ctx, `SELECT `+columns+`, version FROM customers WHERE customer_id = $1`, id))
 	if err != nil {
-		return domain.Customer{}, fmt.Errorf("get customer %s: %w", id, err)
+		return application.VersionedCustomer{}, fmt.Errorf("get customer %s: %w", id, err)
 	}
 	return c, nil
 }
 
 // Update locks the customer row (SELECT ... FOR UPDATE, so concurrent updates of one
-// customer serialise and none is lost), applies fn and stores the result and fn's
-// events in one transaction.
+// customer serialise: none is lost, and fn sees the version the last one committed),
+// applies fn and stores the result, its version increased by one, and fn's events in
+// one transaction.
 func (r *CustomerPostgresRepository) Update(ctx context.Context, id uuid.UUID,
-	fn func(c *domain.Customer) ([]events.Envelope, error)) (domain.Customer, error) {
-	var updated domain.Customer
+	fn func(c *domain.Customer, version int64) ([]events.Envelope, error)) (application.VersionedCustomer, error) {
+	var updated application.VersionedCustomer
 	err := postgres.WithTx(ctx, r.pool, func(tx pgx.Tx) error {
-		c, _, err := scanCustomer(tx.QueryRow(ctx,
-			`SELECT `+columns+`, position FROM customers WHERE customer_id = $1 FOR UPDATE`, id))
+		vc, err := scanVersioned(tx.QueryRow(ctx,
+			`SELECT `+columns+`, version FROM customers WHERE customer_id = $1 FOR UPDATE`, id))
 		if err != nil {
 			return err
 		}
-		evs, err := fn(&c)
+		c := vc.Customer
+		evs, err := fn(&c, vc.Version)
 		if err != nil {
 			return err
 		}
 		if len(evs) == 0 {
-			// Nothing changed: there is nothing to write.
-			updated = c
+			// Nothing changed: there is nothing to write, and the version stays.
+			updated = vc
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE customers SET name = $2, address = $3, postal_code = $4, city = $5,
-				telephone_number = $6, email_address = $7 WHERE customer_id = $1`,
-			c.ID(), c.Name(), c.Address(), c.PostalCode(), c.City(), c.TelephoneNumber(), c.EmailAddress()); err != nil {
+		// The version condition repeats what the lock guarantees (fn saw the stored
+		// version), so that the guarantee does not hang on the lock alone.
+		var version int64
+		err = tx.QueryRow(ctx, `UPDATE customers SET name = $2, address = $3, postal_code = $4, city = $5,
+				telephone_number = $6, email_address = $7, version = version + 1
+				WHERE customer_id = $1 AND version = $8 RETURNING version`,
+			c.ID(), c.Name(), c.Address(), c.PostalCode(), c.City(), c.TelephoneNumber(), c.EmailAddress(), vc.Version).Scan(&version)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return application.ErrStaleCustomer
+		}
+		if err != nil {
 			return err
 		}
 		if err := r.outbox.Add(ctx, tx, evs...); err != nil {
 			return err
 		}
-		updated = c
+		updated = application.VersionedCustomer{Customer: c, Version: version}
 		return nil
 	})
 	if err != nil {
-		return domain.Customer{}, fmt.Errorf("update customer %s: %w", id, err)
+		return application.VersionedCustomer{}, fmt.Errorf("update customer %s: %w", id, err)
 	}
 	return updated, nil
 }
 
-// ListAfter returns at most n customers with a position greater than after, in
-// position (registration) order.
-func (r *CustomerPostgresRepository) ListAfter(ctx context.Context, after int64, n int) ([]application.ListedCustomer, error) {
-	rows, err := r.pool.Query(ctx,
-		`SELECT `+columns+`, position FROM customers WHERE position > $1 ORDER BY position LIMIT $2`, after, n)
+// List returns at most q.Limit customers matching q.Filter that follow q.After in
+// q.Order. The query is built by listQuery; the indexes of migration 00002 serve it.
+func (r *CustomerPostgresRepository) List(ctx context.Context, q application.CustomerQuery) ([]application.ListedCustomer, error) {
+	sql, args := listQuery(q)
+	rows, err := r.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)
 	}
 	defer rows.Close()
 	var out []application.ListedCustomer
 	for rows.Next() {
-		c, pos, err := scanCustomer(rows)
-		if err != nil {
+		var (
+			id  uuid.UUID
+			d   domain.Details
+			l   application.ListedCustomer
+			key *string
+		)
+		if err := rows.Scan(&id, &d.Name, &d.Address, &d.PostalCode, &d.City, &d.TelephoneNumber, &d.EmailAddress,
+			&l.Version, &l.Key.Position, &key); err != nil {
 			return nil, fmt.Errorf("list customers: %w", err)
 		}
-		out = append(out, application.ListedCustomer{Customer: c, Position: pos})
+		if key != nil {
+			l.Key.Value = *key
+		}
+		l.Customer = domain.RehydrateCustomer(id, d)
+		out = append(out, l)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)
@@ -135,18 +158,102 @@ func (r *CustomerPostgresRepository) ListAfter(ctx context.Context, after int64,
 	return out, nil
 }
 
+// sortExpr is the expression each sort field orders by (position breaks ties).
+func sortExpr(f application.SortField) string {
+	switch f {
+	case application.SortByName:
+		return "lower(name)"
+	case application.SortByCity:
+		return "lower(city)"
+	case application.SortByCustomerID:
+		return "customer_id"
+	default:
+		return ""
+	}
+}
+
+// likeEscaper escapes LIKE's wildcards (and its escape character, backslash, the
+// default) so that a search string matches literally.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// listQuery builds the SQL of a page and its arguments. Values are always arguments,
+// never spliced into the text; the text only varies with which filters are present
+// and the order (one of a fixed set), so that each shape is a prepared statement
+// whose plan Postgres picks with the values known.
+//
+//   - Q: name ILIKE '%q%' OR email_address ILIKE '%q%' (customers_search_trgm)
+//   - CityPrefix: lower(city) LIKE lower('prefix') || '%' (customers_city_prefix)
+//   - registration order: position (its unique index); name and city: (lower(x),
+//     position) (customers_name_order, customers_city_order); customerId: the key.
+func listQuery(q application.CustomerQuery) (string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if q.Filter.Q != "" {
+		p := arg("%" + likeEscaper.Replace(q.Filter.Q) + "%")
+		where = append(where, "(name ILIKE "+p+" OR email_address ILIKE "+p+")")
+	}
+	if q.Filter.CityPrefix != "" {
+		where = append(where, "lower(city) LIKE lower("+arg(likeEscaper.Replace(q.Filter.CityPrefix)+"%")+")")
+	}
+	cmp, dir := ">", ""
+	if q.Order.Descending {
+		cmp, dir = "<", " DESC"
+	}
+	expr := sortExpr(q.Order.Field)
+	var orderBy string
+	switch {
+	case expr == "":
+		if q.After.Position > 0 {
+			where = append(where, "position "+cmp+" "+arg(q.After.Position))
+		}
+		orderBy = "position" + dir
+		expr = "NULL::text"
+	case q.Order.Field == application.SortByCustomerID:
+		if q.After.Value != "" {
+			where = append(where, "customer_id "+cmp+" "+arg(q.After.Value)+"::uuid")
+		}
+		orderBy = "customer_id" + dir
+		expr = "customer_id::text"
+	default:
+		if q.After.Position > 0 {
+			where = append(where, "("+expr+", position) "+cmp+" ("+arg(q.After.Value)+"::text, "+arg(q.After.Position)+"::bigint)")
+		}
+		orderBy = expr + dir + ", position" + dir
+	}
+	sql := `SELECT ` + columns + `, version, position, ` + expr + ` AS sort_key FROM customers`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sql += ` ORDER BY ` + orderBy + ` LIMIT ` + arg(q.Limit)
+	return sql, args
+}
+
+// scanCustomer reads a row of columns followed by one bigint (the version or the
+// position, as the query chose).
 func scanCustomer(row pgx.Row) (domain.Customer, int64, error) {
 	var (
-		id  uuid.UUID
-		d   domain.Details
-		pos int64
+		id uuid.UUID
+		d  domain.Details
+		n  int64
 	)
-	err := row.Scan(&id, &d.Name, &d.Address, &d.PostalCode, &d.City, &d.TelephoneNumber, &d.EmailAddress, &pos)
+	err := row.Scan(&id, &d.Name, &d.Address, &d.PostalCode, &d.City, &d.TelephoneNumber, &d.EmailAddress, &n)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Customer{}, 0, domain.ErrCustomerNotFound
 	}
 	if err != nil {
 		return domain.Customer{}, 0, err
 	}
-	return domain.RehydrateCustomer(id, d), pos, nil
+	return domain.RehydrateCustomer(id, d), n, nil
+}
+
+// scanVersioned reads a row of columns followed by the version.
+func scanVersioned(row pgx.Row) (application.VersionedCustomer, error) {
+	c, version, err := scanCustomer(row)
+	return application.VersionedCustomer{Customer: c, Version: version}, err
 }

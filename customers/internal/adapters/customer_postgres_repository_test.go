@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/pitstop/pitstop/customers/internal/adapters"
+	"github.com/pitstop/pitstop/customers/internal/application"
 	"github.com/pitstop/pitstop/customers/internal/domain"
 	"github.com/pitstop/pitstop/serviceapis/customerevents"
 	"github.com/pitstop/pitstop/shared-go/events"
@@ -74,8 +75,8 @@ func TestAddGet(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := repo.Get(ctx, c.ID())
-	if err != nil || got != c {
-		t.Fatalf("Get = %+v, %v; want %+v", got, err, c)
+	if err != nil || got.Customer != c || got.Version != 1 {
+		t.Fatalf("Get = %+v, %v; want %+v at version 1", got, err, c)
 	}
 	if _, err := repo.Get(ctx, uuid.New()); !errors.Is(err, domain.ErrCustomerNotFound) {
 		t.Errorf("Get(unknown) error = %v, want ErrCustomerNotFound", err)
@@ -104,7 +105,7 @@ func TestUpdate(t *testing.T) {
 
 	// fn fails after changing the customer: nothing is written.
 	boom := errors.New("boom")
-	_, err := repo.Update(ctx, c.ID(), func(c *domain.Customer) ([]events.Envelope, error) {
+	_, err := repo.Update(ctx, c.ID(), func(c *domain.Customer, _ int64) ([]events.Envelope, error) {
 		if _, err := c.Update(d); err != nil {
 			return nil, err
 		}
@@ -113,7 +114,7 @@ func TestUpdate(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update error = %v, want boom", err)
 	}
-	if got, _ := repo.Get(ctx, c.ID()); got.City() != "Amsterdam" {
+	if got, _ := repo.Get(ctx, c.ID()); got.Customer.City() != "Amsterdam" || got.Version != 1 {
 		t.Errorf("failed update was stored: %+v", got)
 	}
 	if _, o := counts(t, pool); o != 1 {
@@ -121,24 +122,30 @@ func TestUpdate(t *testing.T) {
 	}
 
 	// No events means "nothing changed" by contract: nothing is written.
-	if _, err := repo.Update(ctx, c.ID(), func(*domain.Customer) ([]events.Envelope, error) { return nil, nil }); err != nil {
+	if _, err := repo.Update(ctx, c.ID(), func(*domain.Customer, int64) ([]events.Envelope, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
+	}
+	if got, _ := repo.Get(ctx, c.ID()); got.Version != 1 {
+		t.Errorf("no-op update moved the version to %d", got.Version)
 	}
 	if n, o := counts(t, pool); n != 1 || o != 1 {
 		t.Errorf("no-op update stored %d customers and %d events", n, o)
 	}
 
 	// A successful update stores the row and its event together.
-	got, err := repo.Update(ctx, c.ID(), func(c *domain.Customer) ([]events.Envelope, error) {
+	got, err := repo.Update(ctx, c.ID(), func(c *domain.Customer, version int64) ([]events.Envelope, error) {
+		if version != 1 {
+			t.Errorf("fn was given version %d, want 1", version)
+		}
 		if _, err := c.Update(d); err != nil {
 			return nil, err
 		}
 		return []events.Envelope{event(t, *c)}, nil
 	})
-	if err != nil || got.City() != "Utrecht" {
-		t.Fatalf("Update = %+v, %v", got, err)
+	if err != nil || got.Customer.City() != "Utrecht" || got.Version != 2 {
+		t.Fatalf("Update = %+v, %v; want Utrecht at version 2", got, err)
 	}
-	if stored, _ := repo.Get(ctx, c.ID()); stored.City() != "Utrecht" {
+	if stored, _ := repo.Get(ctx, c.ID()); stored.Customer.City() != "Utrecht" || stored.Version != 2 {
 		t.Errorf("stored %+v", stored)
 	}
 	if n, o := counts(t, pool); n != 1 || o != 2 {
@@ -146,7 +153,7 @@ func TestUpdate(t *testing.T) {
 	}
 
 	// Unknown ids never reach fn.
-	_, err = repo.Update(ctx, uuid.New(), func(*domain.Customer) ([]events.Envelope, error) {
+	_, err = repo.Update(ctx, uuid.New(), func(*domain.Customer, int64) ([]events.Envelope, error) {
 		t.Error("fn called for an unknown customer")
 		return nil, nil
 	})
@@ -155,7 +162,7 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-func TestListAfter(t *testing.T) {
+func TestListRegistrationOrder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	repo, _ := setup(t)
@@ -167,24 +174,32 @@ func TestListAfter(t *testing.T) {
 		}
 		added = append(added, c)
 	}
-	first, err := repo.ListAfter(ctx, 0, 3)
-	if err != nil || len(first) != 3 {
-		t.Fatalf("ListAfter(0, 3) = %d rows, %v", len(first), err)
+	list := func(after int64, n int) []application.ListedCustomer {
+		t.Helper()
+		rows, err := repo.List(ctx, application.CustomerQuery{Order: application.CustomerOrder{Field: application.SortByRegistration},
+			After: application.ListKey{Position: after}, Limit: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	first := list(0, 3)
+	if len(first) != 3 {
+		t.Fatalf("List(start, 3) = %d rows", len(first))
 	}
 	for i, r := range first {
-		if r.Customer != added[i] {
-			t.Errorf("row %d = %s, want %s (registration order)", i, r.Customer.Name(), added[i].Name())
+		if r.Customer != added[i] || r.Version != 1 {
+			t.Errorf("row %d = %s v%d, want %s v1 (registration order)", i, r.Customer.Name(), r.Version, added[i].Name())
 		}
-		if i > 0 && r.Position <= first[i-1].Position {
-			t.Errorf("positions not increasing: %d after %d", r.Position, first[i-1].Position)
+		if i > 0 && r.Key.Position <= first[i-1].Key.Position {
+			t.Errorf("positions not increasing: %d after %d", r.Key.Position, first[i-1].Key.Position)
 		}
 	}
-	rest, err := repo.ListAfter(ctx, first[2].Position, 3)
-	if err != nil || len(rest) != 1 || rest[0].Customer != added[3] {
-		t.Fatalf("ListAfter(after 3rd) = %+v, %v", rest, err)
+	rest := list(first[2].Key.Position, 3)
+	if len(rest) != 1 || rest[0].Customer != added[3] {
+		t.Fatalf("List(after 3rd) = %+v", rest)
 	}
-	none, err := repo.ListAfter(ctx, rest[0].Position, 3)
-	if err != nil || len(none) != 0 {
-		t.Fatalf("ListAfter(after last) = %+v, %v", none, err)
+	if none := list(rest[0].Key.Position, 3); len(none) != 0 {
+		t.Fatalf("List(after last) = %+v", none)
 	}
 }

@@ -5,14 +5,13 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-
-	"github.com/pitstop/pitstop/customers/internal/domain"
 )
 
 // CustomerGetter is the storage GetCustomerHandler needs.
 type CustomerGetter interface {
-	// Get returns the customer with id or an error wrapping domain.ErrCustomerNotFound.
-	Get(ctx context.Context, id uuid.UUID) (domain.Customer, error)
+	// Get returns the customer with id and its version, or an error wrapping
+	// domain.ErrCustomerNotFound.
+	Get(ctx context.Context, id uuid.UUID) (VersionedCustomer, error)
 }
 
 // GetCustomerHandler answers the GetCustomer query.
@@ -25,11 +24,12 @@ func NewGetCustomerHandler(repo CustomerGetter) GetCustomerHandler {
 	return GetCustomerHandler{repo: repo}
 }
 
-// Handle returns the customer with id or an error wrapping domain.ErrCustomerNotFound.
-func (h GetCustomerHandler) Handle(ctx context.Context, id uuid.UUID) (domain.Customer, error) {
+// Handle returns the customer with id and its version, or an error wrapping
+// domain.ErrCustomerNotFound.
+func (h GetCustomerHandler) Handle(ctx context.Context, id uuid.UUID) (VersionedCustomer, error) {
 	c, err := h.repo.Get(ctx, id)
 	if err != nil {
-		return domain.Customer{}, fmt.Errorf("get customer %s: %w", id, err)
+		return VersionedCustomer{}, fmt.Errorf("get customer %s: %w", id, err)
 	}
 	return c, nil
 }

@@ -26,6 +26,8 @@ type RegisterCustomer struct {
 type RegisterCustomerResult struct {
 	// Customer is the registered customer (the stored one on a replay).
 	Customer domain.Customer
+	// Version is the stored customer's version (1 for a new one).
+	Version int64
 	// Created is true when this command stored the customer, false when it repeated an
 	// earlier registration with the same id and the same data (nothing was stored).
 	Created bool
@@ -37,8 +39,9 @@ type CustomerRegistrar interface {
 	// already taken it stores nothing and returns an error wrapping
 	// domain.ErrCustomerExists (also when a concurrent registration won the race).
 	Add(ctx context.Context, c domain.Customer, evs ...events.Envelope) error
-	// Get returns the customer with id or an error wrapping domain.ErrCustomerNotFound.
-	Get(ctx context.Context, id uuid.UUID) (domain.Customer, error)
+	// Get returns the customer with id and its version, or an error wrapping
+	// domain.ErrCustomerNotFound.
+	Get(ctx context.Context, id uuid.UUID) (VersionedCustomer, error)
 }
 
 // RegisterCustomerHandler registers customers and publishes CustomerRegistered.
@@ -83,7 +86,7 @@ func (h RegisterCustomerHandler) Handle(ctx context.Context, cmd RegisterCustome
 	}
 	err = h.repo.Add(ctx, c, ev)
 	if err == nil {
-		return RegisterCustomerResult{Customer: c, Created: true}, nil
+		return RegisterCustomerResult{Customer: c, Version: 1, Created: true}, nil
 	}
 	if !errors.Is(err, domain.ErrCustomerExists) {
 		return RegisterCustomerResult{}, fmt.Errorf("register customer %s: %w", id, err)
@@ -93,8 +96,8 @@ func (h RegisterCustomerHandler) Handle(ctx context.Context, cmd RegisterCustome
 	if err != nil {
 		return RegisterCustomerResult{}, fmt.Errorf("register customer %s: read existing: %w", id, err)
 	}
-	if existing.Details() != c.Details() {
+	if existing.Customer.Details() != c.Details() {
 		return RegisterCustomerResult{}, fmt.Errorf("register customer %s: %w", id, domain.ErrCustomerConflict)
 	}
-	return RegisterCustomerResult{Customer: existing, Created: false}, nil
+	return RegisterCustomerResult{Customer: existing.Customer, Version: existing.Version, Created: false}, nil
 }

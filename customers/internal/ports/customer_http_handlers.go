@@ -22,10 +22,20 @@ const BasePath = "/api/customers"
 //	POST /api/customers                 RegisterCustomer: 201 + Location, or 200 for an
 //	                                    identical retry with the same customerId; 409 when
 //	                                    the id is taken by different data
-//	GET  /api/customers?limit=&cursor=  one page {items, next?}; limit 1..200 (default 50)
-//	GET  /api/customers/{customerId}    one customer
+//	GET  /api/customers?limit=&cursor=&q=&city=&sort=
+//	                                    one page {items, next?}; limit 1..200 (default 50);
+//	                                    q: substring of name or e-mail, city: prefix of the
+//	                                    city (both ignoring case); sort: name, -name, city,
+//	                                    -city, customerId, -customerId (default: registration
+//	                                    order)
+//	GET  /api/customers/{customerId}    one customer, with its ETag
 //	PUT  /api/customers/{customerId}    UpdateCustomer (all fields), 200 with the customer
+//	                                    and its new ETag; with If-Match, 412 when the
+//	                                    customer changed since (nothing stored); without,
+//	                                    unconditional
 //
+// Every customer representation carries its version, which is also its strong ETag
+// ("<version>") on single-customer answers.
 // A {customerId} that is not a UUID cannot name a customer and is answered 404, like
 // any unknown id. Validation failures are 400 problem documents listing every invalid
 // field; malformed JSON and wrong types are 400, oversized bodies 413, non-JSON
@@ -73,11 +83,13 @@ type customerResponse struct {
 	City            string `json:"city"`
 	TelephoneNumber string `json:"telephoneNumber"`
 	EmailAddress    string `json:"emailAddress"`
+	Version         int64  `json:"version"`
 }
 
-func toResponse(c domain.Customer) customerResponse {
+func toResponse(c domain.Customer, version int64) customerResponse {
 	return customerResponse{CustomerID: c.ID().String(), Name: c.Name(), Address: c.Address(),
-		PostalCode: c.PostalCode(), City: c.City(), TelephoneNumber: c.TelephoneNumber(), EmailAddress: c.EmailAddress()}
+		PostalCode: c.PostalCode(), City: c.City(), TelephoneNumber: c.TelephoneNumber(), EmailAddress: c.EmailAddress(),
+		Version: version}
 }
 
 type listResponse struct {
@@ -100,11 +112,12 @@ func (h *HTTPHandlers) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", location(res.Customer))
+	w.Header().Set("ETag", etag(res.Version))
 	status := http.StatusCreated
 	if !res.Created {
 		status = http.StatusOK
 	}
-	httpx.WriteJSON(w, status, toResponse(res.Customer))
+	httpx.WriteJSON(w, status, toResponse(res.Customer, res.Version))
 }
 
 func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
@@ -118,13 +131,19 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	c, err := h.app.UpdateCustomer.Handle(r.Context(), application.UpdateCustomer{
-		CustomerID: id, RepeatedCustomerID: req.CustomerID, Details: req.details()})
+	pre, err := precondition(r)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toResponse(c))
+	c, err := h.app.UpdateCustomer.Handle(r.Context(), application.UpdateCustomer{
+		CustomerID: id, RepeatedCustomerID: req.CustomerID, Details: req.details(), Precondition: pre})
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(c.Version))
+	httpx.WriteJSON(w, http.StatusOK, toResponse(c.Customer, c.Version))
 }
 
 func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
@@ -138,20 +157,22 @@ func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toResponse(c))
+	w.Header().Set("ETag", etag(c.Version))
+	httpx.WriteJSON(w, http.StatusOK, toResponse(c.Customer, c.Version))
 }
 
 func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
-	page, err := h.app.ListCustomers.Handle(r.Context(),
-		application.ListCustomers{Limit: qs.Get("limit"), Cursor: qs.Get("cursor")})
+	page, err := h.app.ListCustomers.Handle(r.Context(), application.ListCustomers{
+		Limit: qs.Get("limit"), Cursor: qs.Get("cursor"),
+		Q: qs.Get(application.ParamQ), City: qs.Get(application.ParamCity), Sort: qs.Get(application.ParamSort)})
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
 	res := listResponse{Items: make([]customerResponse, 0, len(page.Items)), Next: page.Next}
 	for _, c := range page.Items {
-		res.Items = append(res.Items, toResponse(c.Customer))
+		res.Items = append(res.Items, toResponse(c.Customer, c.Version))
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
@@ -166,7 +187,15 @@ func pathID(r *http.Request) (uuid.UUID, bool) {
 // the rest (decode and field errors, paging, 499, 500).
 func errorResponses(log *slog.Logger) *problem.Translator {
 	return problem.NewTranslator("customers", log,
+		problem.Field(errBadIfMatch, headerIfMatch, `must be * or a list of entity tags such as "3"`),
 		problem.Is(domain.ErrCustomerNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "customer not found"}),
+		problem.Is(application.ErrStaleCustomer, problem.Problem{
+			Type:   "https://pitstop.example/problems/stale-customer",
+			Title:  "Customer changed since it was read",
+			Status: http.StatusPreconditionFailed,
+			Detail: "someone else changed this customer since you read it (If-Match names an older version); " +
+				"nothing was stored: read it again, reapply your change and send it with the new ETag",
+		}),
 		problem.Is(domain.ErrCustomerConflict, problem.Problem{
 			Type:   "https://pitstop.example/problems/customer-id-conflict",
 			Title:  "Customer id already in use",

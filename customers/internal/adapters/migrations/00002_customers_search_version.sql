@@ -1,0 +1,58 @@
+-- +goose Up
+-- Optimistic concurrency: version is 1 at registration and grows by one with every
+-- update that changes the customer, in the transaction that writes its event. The API
+-- shows it as the customer's ETag and checks If-Match against it.
+ALTER TABLE customers ADD COLUMN version bigint NOT NULL DEFAULT 1 CHECK (version > 0);
+
+-- Keyset paging of the sorted lists (?sort=name, -name, city, -city): names and cities
+-- are compared lower-cased; position breaks ties. A descending sort scans backwards.
+-- (?sort=customerId pages on the primary key.)
+CREATE INDEX customers_name_order ON customers (lower(name), position);
+CREATE INDEX customers_city_order ON customers (lower(city), position);
+
+-- ?city= is a case-insensitive prefix match, lower(city) LIKE 'prefix%'. A pattern
+-- operator class serves LIKE prefixes whatever the database's collation (the default
+-- one does so only under the C collation).
+CREATE INDEX customers_city_prefix ON customers (lower(city) text_pattern_ops);
+
+-- ?q= is a case-insensitive substring match on the name and the e-mail address
+-- (ILIKE '%q%'), which no btree serves: a trigram GIN index does. pg_trgm ships with
+-- Postgres (contrib) and is a trusted extension, but a server may lack the contrib
+-- package or deny the privilege: then the index is left out, the search still works
+-- (by a sequential scan) and a notice says why. The extension goes into public, not
+-- into this schema, so that every context of the database can use it and dropping
+-- one context's schema cannot take it (and the other contexts' indexes) along. The
+-- advisory lock serialises contexts that migrate at once (creating one extension
+-- twice at the same time fails on the catalog's unique index).
+-- +goose StatementBegin
+DO $$
+DECLARE
+    trgm_schema name;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('pitstop-create-extension-pg_trgm'));
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+            RAISE NOTICE 'pg_trgm is not available: customers search (?q=) runs without its index';
+            RETURN;
+        END IF;
+        BEGIN
+            CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+        EXCEPTION WHEN OTHERS THEN
+            RAISE NOTICE 'cannot create extension pg_trgm (%): customers search (?q=) runs without its index', SQLERRM;
+            RETURN;
+        END;
+    END IF;
+    SELECT n.nspname INTO trgm_schema
+        FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+    EXECUTE format('CREATE INDEX customers_search_trgm ON customers USING gin (name %1$I.gin_trgm_ops, email_address %1$I.gin_trgm_ops)',
+        trgm_schema);
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP INDEX IF EXISTS customers_search_trgm;
+DROP INDEX customers_city_prefix;
+DROP INDEX customers_city_order;
+DROP INDEX customers_name_order;
+ALTER TABLE customers DROP COLUMN version;
