@@ -242,3 +242,44 @@ func TestMemoryRepositoryConflicts(t *testing.T) {
 		t.Fatalf("jobs %v", got.Jobs())
 	}
 }
+
+// TestSaveAllStoresBothOrNeither: a stale second planning makes SaveAll store nothing of
+// the first either (events, outbox and history).
+func TestSaveAllStoresBothOrNeither(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, store := setupStore(t)
+	d1, d2 := mustDate(t, "2024-05-01"), mustDate(t, "2024-05-02")
+	p1, _ := domain.NewWorkshopPlanning(d1)
+	if err := p1.PlanMaintenanceJob(newJob(t, d1, "a", "AA-1-A", 480, 540)); err != nil {
+		t.Fatal(err)
+	}
+	p2, _ := domain.NewWorkshopPlanning(d2)
+	if err := store.SaveAll(ctx, p1, p2); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := store.Load(ctx, d1)
+	stale, _ := store.Load(ctx, d2)
+	// Someone else plans on d2 meanwhile.
+	other, _ := store.Load(ctx, d2)
+	if err := other.PlanMaintenanceJob(newJob(t, d2, "o", "OO-1-O", 480, 540)); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Save(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	before := [3]int{count(t, pool, `SELECT count(*) FROM events`), count(t, pool, `SELECT count(*) FROM outbox`),
+		count(t, pool, `SELECT count(*) FROM job_history WHERE status = 'Moved'`)}
+	if err := src.MoveMaintenanceJobTo(stale, src.Jobs()[0].ID(), newJob(t, d2, "a", "AA-1-A", 600, 660).Slot()); err != nil {
+		t.Fatal(err)
+	}
+	// Listed in either order, the plannings are written in date order.
+	if err := store.SaveAll(ctx, stale, src); !errors.Is(err, domain.ErrConcurrencyConflict) {
+		t.Fatalf("want conflict, got %v", err)
+	}
+	after := [3]int{count(t, pool, `SELECT count(*) FROM events`), count(t, pool, `SELECT count(*) FROM outbox`),
+		count(t, pool, `SELECT count(*) FROM job_history WHERE status = 'Moved'`)}
+	if after != before {
+		t.Fatalf("a conflicting SaveAll stored something: %v -> %v", before, after)
+	}
+}
