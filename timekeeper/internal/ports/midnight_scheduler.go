@@ -5,12 +5,16 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/timekeeper/internal/application"
 	"github.com/pitstop/pitstop/timekeeper/internal/domain"
 )
 
 // Timer returns a channel that receives once d has elapsed (time.After in production,
 // a channel the test controls in tests).
+// SystemActor is the actor of what the scheduler does on its own.
+const SystemActor = "system"
+
 type Timer func(d time.Duration) <-chan time.Time
 
 // DayStarter starts the current business day if it has not started yet (the
@@ -74,7 +78,8 @@ func (s *MidnightScheduler) Run(ctx context.Context) error {
 	)
 	for {
 		if known.IsZero() || domain.DateOf(s.now(), s.loc).After(known) {
-			res, err := s.starter.Handle(ctx)
+			// Nobody signed in starts the day at midnight: its events name the system.
+			res, err := s.starter.Handle(events.WithActor(ctx, SystemActor))
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 	"github.com/pitstop/pitstop/timekeeper/internal/application"
 	"github.com/pitstop/pitstop/timekeeper/internal/domain"
@@ -26,12 +27,14 @@ type fakeStarter struct {
 	errs  []error
 	day   domain.Date // when set, the current day reported (a later day already started)
 	calls int
+	actor string // of the last call's context
 }
 
 func (f *fakeStarter) Handle(ctx context.Context) (application.StartCurrentDayResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
+	f.actor = events.ActorFrom(ctx)
 	if len(f.errs) > 0 {
 		err := f.errs[0]
 		f.errs = f.errs[1:]
@@ -184,6 +187,11 @@ func TestSchedulerRetriesWithBackOff(t *testing.T) {
 	if n := starter.callCount(); n != 8 {
 		t.Errorf("%d start attempts, want 8", n)
 	}
+	starter.mu.Lock()
+	if starter.actor != ports.SystemActor { // the events of a day started at midnight name the system
+		t.Errorf("actor %q, want %q", starter.actor, ports.SystemActor)
+	}
+	starter.mu.Unlock()
 	if n := counter(t, reg, "pitstop_timekeeper_scheduler_failures_total"); n != 7 {
 		t.Errorf("failures counted %v, want 7", n)
 	}
