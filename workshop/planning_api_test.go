@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
@@ -299,14 +298,8 @@ func TestPlanningBadInputIs4xxAndStoresNothing(t *testing.T) {
 func TestUnsupportedMediaType(t *testing.T) {
 	t.Parallel()
 	e, _ := setup(t, options{})
-	req, _ := http.NewRequest("POST", e.Server.URL+"/api/workshopplanning/"+day+"/jobs", strings.NewReader(`{}`))
-	req.Header.Set("Content-Type", "text/plain")
-	res, err := openapitest.Client(t, "workshop").Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusUnsupportedMediaType {
-		t.Fatalf("status %d", res.StatusCode)
+	for _, path := range []string{"/api/workshopplanning/" + day + "/jobs", cancelPath(day, "a"), movePath(day, "a")} {
+		r := e.Do("POST", path, `{}`, "Content-Type", "text/plain")
+		r.Problem(t, http.StatusUnsupportedMediaType)
 	}
 }
