@@ -99,6 +99,10 @@ func (e MaintenanceJobCancelled) EventSubject() string { return e.PlanningDate }
 // leaves PlanningDate (consumers forget it there) and the same transaction publishes a
 // MaintenanceJobPlanned on ToPlanningDate for job ToJobID, with the job's customer,
 // vehicle and description, which consumers treat as any newly planned job.
+//
+// The workshop keeps the job's id when it moves a job (ToJobID == JobID, also to another
+// day; a move onto a day that already has a job with that id is refused), so a job is
+// identified by (planning date, job id) and its id alone says which job it was.
 type MaintenanceJobMoved struct {
 	PlanningDate   string `json:"planningDate"`
 	JobID          string `json:"jobId"`
