@@ -103,6 +103,25 @@ func (e *env) finishJob(jobID, day, start, end string) events.Envelope {
 	return ev
 }
 
+// cancelJob publishes MaintenanceJobCancelled for jobID on day.
+func (e *env) cancelJob(jobID, day string) events.Envelope {
+	ev := servicetest.Event(e.T, workshopevents.Source, workshopevents.MaintenanceJobCancelled{PlanningDate: day,
+		JobID: jobID, Reason: "the customer called"}, t0)
+	e.Publish(ev)
+	return ev
+}
+
+// moveJob publishes MaintenanceJobMoved of jobID on day to toDay, start-end there,
+// keeping its id (the caller publishes the MaintenanceJobPlanned of a move to another
+// day, as the workshop does in the same transaction).
+func (e *env) moveJob(jobID, day, toDay, start, end string) events.Envelope {
+	ev := servicetest.Event(e.T, workshopevents.Source, workshopevents.MaintenanceJobMoved{PlanningDate: day,
+		JobID: jobID, ToPlanningDate: toDay, ToJobID: jobID, StartTime: clock(e.T, toDay, start),
+		EndTime: clock(e.T, toDay, end)}, t0)
+	e.Publish(ev)
+	return ev
+}
+
 // dayHasPassed publishes DayHasPassed{date} and returns the envelope.
 func (e *env) dayHasPassed(date string) events.Envelope {
 	ev := servicetest.Event(e.T, timekeeperevents.Source, timekeeperevents.DayHasPassed{Date: date}, t0)

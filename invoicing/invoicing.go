@@ -1,6 +1,8 @@
 // Package invoicing is the invoicing bounded context. Its durable JetStream consumer
 // "invoicing" keeps a read model of customers (for the invoice address) and of
-// maintenance jobs (planned and finished, in either order) and, when a business day
+// maintenance jobs, keyed by planning date and job id (planned, finished and cancelled,
+// in either order; moved within their day or to another day, where they are billed)
+// and, when a business day
 // begins (DayHasPassed), invoices every finished and not yet invoiced job: one invoice
 // per customer, numbered "YYYY-NNNNNN", €18.50 per hour of actual work in integer
 // cents, due in 30 days. In the same transaction as the event's inbox row it stores

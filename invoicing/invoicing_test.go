@@ -79,7 +79,8 @@ func TestInvoiceForTwoHours(t *testing.T) {
 
 	// The InvoiceCreated event is in the outbox, committed with the invoice.
 	want := invoicingevents.InvoiceCreated{InvoiceID: inv.InvoiceID, InvoiceDate: "2026-03-03", CustomerID: c,
-		JobIDs: []string{j}, Amount: invoicingevents.Money{Currency: "EUR", Cents: 3700}}
+		JobIDs: []string{j}, Jobs: []invoicingevents.InvoicedJob{{PlanningDate: "2026-03-02", JobID: j}},
+		Amount: invoicingevents.Money{Currency: "EUR", Cents: 3700}}
 	if evs := e.outboxEvents(); len(evs) != 1 || !reflect.DeepEqual(evs[0], want) {
 		t.Errorf("outbox %+v, want %+v", evs, want)
 	}

@@ -13,13 +13,24 @@ type Money struct {
 	Cents    int64  `json:"cents"`
 }
 
-// InvoiceCreated is published when an invoice is created for a customer.
+// InvoicedJob names a billed job: the workshop makes job ids unique per planning day
+// only, so a job is its planning date (YYYY-MM-DD) and its id.
+type InvoicedJob struct {
+	PlanningDate string `json:"planningDate"`
+	JobID        string `json:"jobId"`
+}
+
+// InvoiceCreated is published when an invoice is created for a customer. JobIDs and
+// Jobs list the billed jobs in line order; an id may appear twice in JobIDs (the same
+// id on two days), Jobs tells them apart (absent from events published before it
+// existed).
 type InvoiceCreated struct {
-	InvoiceID   string   `json:"invoiceId"`
-	InvoiceDate string   `json:"invoiceDate"`
-	CustomerID  string   `json:"customerId"`
-	JobIDs      []string `json:"jobIds"`
-	Amount      Money    `json:"amount"`
+	InvoiceID   string        `json:"invoiceId"`
+	InvoiceDate string        `json:"invoiceDate"`
+	CustomerID  string        `json:"customerId"`
+	JobIDs      []string      `json:"jobIds"`
+	Jobs        []InvoicedJob `json:"jobs,omitempty"`
+	Amount      Money         `json:"amount"`
 }
 
 // EventType implements events.Payload.

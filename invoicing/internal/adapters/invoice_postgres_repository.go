@@ -177,8 +177,8 @@ var (
 	_ application.ReadModelWriter = (*InvoiceTxStore)(nil)
 )
 
-// PendingJobs locks (FOR UPDATE) and returns every finished, not yet invoiced job
-// whose plan and customer are known, ordered by customer id, job date, actual start
+// PendingJobs locks (FOR UPDATE) and returns every finished, not cancelled, not yet
+// invoiced job whose plan and customer are known, ordered by customer id, job date, actual start
 // and job id; and counts the finished jobs waiting for their plan or their customer.
 // The lock makes a concurrent invoicing transaction wait and then skip the jobs this
 // one invoiced.
@@ -186,7 +186,7 @@ func (b *InvoiceTxStore) PendingJobs(ctx context.Context) ([]application.Pending
 	rows, err := b.tx.Query(ctx, `SELECT j.job_id, j.planning_date, j.customer_id, j.description, j.license_number,
 			j.planned_start, j.planned_end, j.actual_start, j.actual_end, c.name, c.address, c.postal_code, c.city
 		FROM jobs j JOIN customers c ON c.customer_id = j.customer_id
-		WHERE j.finished AND j.planned AND j.invoice_id IS NULL
+		WHERE j.finished AND j.planned AND NOT j.cancelled AND j.invoice_id IS NULL
 		ORDER BY j.customer_id, j.planning_date, j.actual_start, j.job_id
 		FOR UPDATE OF j`)
 	if err != nil {
@@ -228,7 +228,7 @@ func (b *InvoiceTxStore) PendingJobs(ctx context.Context) ([]application.Pending
 	}
 	var waiting int
 	if err := b.tx.QueryRow(ctx, `SELECT count(*) FROM jobs j
-		WHERE j.finished AND j.invoice_id IS NULL
+		WHERE j.finished AND NOT j.cancelled AND j.invoice_id IS NULL
 		  AND (NOT j.planned OR NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = j.customer_id))`).
 		Scan(&waiting); err != nil {
 		return nil, 0, fmt.Errorf("count waiting jobs: %w", err)
@@ -277,14 +277,19 @@ func (b *InvoiceTxStore) AddInvoice(ctx context.Context, inv domain.Invoice, m a
 		}
 		return fmt.Errorf("add invoice %s lines: %w", inv.Number(), err)
 	}
-	jobIDs := inv.JobIDs()
+	lines := inv.Lines()
+	days, jobIDs := make([]time.Time, len(lines)), make([]string, len(lines))
+	for k, l := range lines {
+		days[k], jobIDs[k] = l.Date().Time(), l.JobID()
+	}
 	tag, err := b.tx.Exec(ctx, `UPDATE jobs SET invoice_id = $1, updated_at = now()
-		WHERE job_id = ANY($2) AND invoice_id IS NULL AND finished AND planned`, inv.ID(), jobIDs)
+		WHERE (planning_date, job_id) IN (SELECT * FROM unnest($2::date[], $3::text[]))
+			AND invoice_id IS NULL AND finished AND planned AND NOT cancelled`, inv.ID(), days, jobIDs)
 	if err != nil {
 		return fmt.Errorf("mark jobs of invoice %s: %w", inv.Number(), err)
 	}
-	if tag.RowsAffected() != int64(len(jobIDs)) {
-		return fmt.Errorf("add invoice %s: %d of %d jobs billable: %w", inv.Number(), tag.RowsAffected(), len(jobIDs),
+	if tag.RowsAffected() != int64(len(lines)) {
+		return fmt.Errorf("add invoice %s: %d of %d jobs billable: %w", inv.Number(), tag.RowsAffected(), len(lines),
 			application.ErrJobAlreadyInvoiced)
 	}
 	if err := b.mail.Enqueue(ctx, b.tx, m); err != nil {

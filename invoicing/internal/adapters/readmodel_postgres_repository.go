@@ -3,6 +3,7 @@ package adapters
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -40,13 +41,14 @@ func (w *ReadModelTxStore) UpsertCustomer(ctx context.Context, c domain.Customer
 	return tag.RowsAffected() == 1, nil
 }
 
-// RecordJobPlan creates the job with its plan, or adds the plan to the job whose finish
-// arrived first. The plan of an invoiced job is left as it was billed.
+// RecordJobPlan creates the job (planning date and id) with its plan, or adds the plan
+// to the job whose finish or cancel arrived first. The plan of an invoiced job is left
+// as it was billed.
 func (w *ReadModelTxStore) RecordJobPlan(ctx context.Context, p domain.JobPlan) error {
 	_, err := w.tx.Exec(ctx, `INSERT INTO jobs (job_id, planning_date, planned, customer_id, description,
 			license_number, planned_start, planned_end)
 		VALUES ($1, $2, true, $3, $4, $5, $6, $7)
-		ON CONFLICT (job_id) DO UPDATE SET planning_date = EXCLUDED.planning_date, planned = true,
+		ON CONFLICT (planning_date, job_id) DO UPDATE SET planned = true,
 			customer_id = EXCLUDED.customer_id, description = EXCLUDED.description,
 			license_number = EXCLUDED.license_number, planned_start = EXCLUDED.planned_start,
 			planned_end = EXCLUDED.planned_end, updated_at = now()
@@ -60,11 +62,12 @@ func (w *ReadModelTxStore) RecordJobPlan(ctx context.Context, p domain.JobPlan) 
 
 // RecordJobFinish marks the job finished with its actual times, creating it when its
 // plan has not arrived yet (the plan completes it later). A job that is already
-// finished keeps its first times: the workshop finishes a job once.
+// finished keeps its first times: the workshop finishes a job once. A cancelled job
+// stays cancelled (the workshop never finishes one) and is not invoiced.
 func (w *ReadModelTxStore) RecordJobFinish(ctx context.Context, f domain.JobFinish) error {
 	_, err := w.tx.Exec(ctx, `INSERT INTO jobs (job_id, planning_date, finished, actual_start, actual_end)
 		VALUES ($1, $2, true, $3, $4)
-		ON CONFLICT (job_id) DO UPDATE SET finished = true, actual_start = EXCLUDED.actual_start,
+		ON CONFLICT (planning_date, job_id) DO UPDATE SET finished = true, actual_start = EXCLUDED.actual_start,
 			actual_end = EXCLUDED.actual_end, updated_at = now()
 		WHERE NOT jobs.finished`,
 		f.JobID(), f.PlanningDate().Time(), f.ActualStart(), f.ActualEnd())
@@ -72,4 +75,60 @@ func (w *ReadModelTxStore) RecordJobFinish(ctx context.Context, f domain.JobFini
 		return fmt.Errorf("record job finish: %w", err)
 	}
 	return nil
+}
+
+// jobStateBefore reads a job's row as it was before the statement it is part of (a
+// data-modifying CTE sees the statement's snapshot).
+const jobStateBefore = `before AS (
+		SELECT planned, finished, cancelled, invoice_id IS NOT NULL AS invoiced FROM jobs
+		WHERE planning_date = $1 AND job_id = $2
+	)`
+
+// selectJobStateBefore returns the row of jobStateBefore, all false when there was none.
+const selectJobStateBefore = `SELECT EXISTS (SELECT 1 FROM before),
+		coalesce((SELECT planned FROM before), false), coalesce((SELECT finished FROM before), false),
+		coalesce((SELECT cancelled FROM before), false), coalesce((SELECT invoiced FROM before), false)`
+
+func (w *ReadModelTxStore) jobState(ctx context.Context, sql string, args ...any) (application.JobState, error) {
+	var st application.JobState
+	err := w.tx.QueryRow(ctx, sql, args...).Scan(&st.Known, &st.Planned, &st.Finished, &st.Cancelled, &st.Invoiced)
+	return st, err
+}
+
+// RecordJobCancel marks the job cancelled, creating its row (without a plan) when the
+// plan has not arrived yet; an invoiced job is left as billed.
+func (w *ReadModelTxStore) RecordJobCancel(ctx context.Context, k domain.JobKey) (application.JobState, error) {
+	st, err := w.jobState(ctx, `WITH `+jobStateBefore+`, upsert AS (
+			INSERT INTO jobs (planning_date, job_id, cancelled) VALUES ($1, $2, true)
+			ON CONFLICT (planning_date, job_id) DO UPDATE SET cancelled = true, updated_at = now()
+			WHERE NOT jobs.cancelled AND jobs.invoice_id IS NULL
+		) `+selectJobStateBefore, k.PlanningDate().Time(), k.JobID())
+	if err != nil {
+		return application.JobState{}, fmt.Errorf("record job cancel: %w", err)
+	}
+	return st, nil
+}
+
+// RescheduleJob sets the planned job's planned times, unless it is invoiced.
+func (w *ReadModelTxStore) RescheduleJob(ctx context.Context, k domain.JobKey, start, end time.Time) (application.JobState, error) {
+	st, err := w.jobState(ctx, `WITH `+jobStateBefore+`, moved AS (
+			UPDATE jobs SET planned_start = $3, planned_end = $4, updated_at = now()
+			WHERE planning_date = $1 AND job_id = $2 AND planned AND invoice_id IS NULL
+		) `+selectJobStateBefore, k.PlanningDate().Time(), k.JobID(), start, end)
+	if err != nil {
+		return application.JobState{}, fmt.Errorf("reschedule job: %w", err)
+	}
+	return st, nil
+}
+
+// ForgetJob deletes the job's row of its day unless the job is finished or invoiced
+// (work done is billed, whatever came after).
+func (w *ReadModelTxStore) ForgetJob(ctx context.Context, k domain.JobKey) (application.JobState, error) {
+	st, err := w.jobState(ctx, `WITH `+jobStateBefore+`, gone AS (
+			DELETE FROM jobs WHERE planning_date = $1 AND job_id = $2 AND NOT finished AND invoice_id IS NULL
+		) `+selectJobStateBefore, k.PlanningDate().Time(), k.JobID())
+	if err != nil {
+		return application.JobState{}, fmt.Errorf("forget job: %w", err)
+	}
+	return st, nil
 }

@@ -1,7 +1,7 @@
 // Package application holds the invoicing context's use cases, one file per command
 // and per query. The commands are driven by the JetStream consumer and run inside its
 // inbox transaction: keeping the customers and jobs read model (RecordCustomer,
-// RecordJobPlanned, RecordJobFinished) and invoicing every finished job when a business
+// RecordJobPlanned, RecordJobFinished, RecordJobCancelled, RecordJobMoved) and invoicing every finished job when a business
 // day begins (InvoiceFinishedJobs). The queries serve the HTTP API.
 package application
 
@@ -41,6 +41,28 @@ type ReadModelWriter interface {
 	// RecordJobFinish marks a job finished with its actual times, creating the job when
 	// its plan has not arrived yet. A job already finished keeps its first times.
 	RecordJobFinish(ctx context.Context, f domain.JobFinish) error
+	// RecordJobCancel marks the job k cancelled, creating it when its plan has not
+	// arrived yet, so that the plan finds it cancelled: a cancelled job is never
+	// invoiced, even if a finish arrives for it. An invoiced job is left as billed. It
+	// reports the job's state before.
+	RecordJobCancel(ctx context.Context, k domain.JobKey) (JobState, error)
+	// RescheduleJob gives the planned job k the new planned times start and end (a move
+	// within its day; billing uses the actual times). It reports the job's state before.
+	RescheduleJob(ctx context.Context, k domain.JobKey, start, end time.Time) (JobState, error)
+	// ForgetJob removes the job k from its day (it moved to another day, where its new
+	// plan is recorded as a job of its own and billed when finished there). A job that
+	// is finished or invoiced is kept (the workshop moves planned jobs only). It reports
+	// the job's state before.
+	ForgetJob(ctx context.Context, k domain.JobKey) (JobState, error)
+}
+
+// JobState is what the read model knew of a job before a change.
+type JobState struct {
+	// Known is false when there was no row for the job.
+	Known                        bool
+	Planned, Finished, Cancelled bool
+	// Invoiced is true when the job is on an invoice: nothing changes it any more.
+	Invoiced bool
 }
 
 // PendingJob is a finished, not yet invoiced job whose plan and customer are known.
@@ -106,6 +128,8 @@ type Application struct {
 	RecordCustomer      RecordCustomerHandler
 	RecordJobPlanned    RecordJobPlannedHandler
 	RecordJobFinished   RecordJobFinishedHandler
+	RecordJobCancelled  RecordJobCancelledHandler
+	RecordJobMoved      RecordJobMovedHandler
 	InvoiceFinishedJobs InvoiceFinishedJobsHandler
 	GetInvoice          GetInvoiceHandler
 	ListInvoices        ListInvoicesHandler

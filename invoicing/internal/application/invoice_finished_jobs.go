@@ -130,11 +130,16 @@ func (h InvoiceFinishedJobsHandler) invoice(ctx context.Context, book InvoiceBoo
 
 // InvoiceCreatedEvent is the contract form of inv.
 func InvoiceCreatedEvent(inv domain.Invoice) invoicingevents.InvoiceCreated {
+	jobs := make([]invoicingevents.InvoicedJob, 0, len(inv.Lines()))
+	for _, l := range inv.Lines() {
+		jobs = append(jobs, invoicingevents.InvoicedJob{PlanningDate: l.Date().String(), JobID: l.JobID()})
+	}
 	return invoicingevents.InvoiceCreated{
 		InvoiceID:   inv.ID().String(),
 		InvoiceDate: inv.Date().String(),
 		CustomerID:  inv.Customer().ID(),
 		JobIDs:      inv.JobIDs(),
+		Jobs:        jobs,
 		Amount:      invoicingevents.Money{Currency: inv.Total().Currency().Code(), Cents: inv.Total().Cents()},
 	}
 }

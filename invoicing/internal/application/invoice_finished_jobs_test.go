@@ -55,6 +55,15 @@ func (fakeRenderer) RenderInvoice(inv domain.Invoice) (string, error) {
 	return "<p>" + inv.Number().String() + "</p>", nil
 }
 
+// jobRefs is the decoded "jobs" of an InvoiceCreated billing ids, all of day.
+func jobRefs(day string, ids []string) []any {
+	out := make([]any, len(ids))
+	for k, id := range ids {
+		out[k] = map[string]any{"planningDate": day, "jobId": id}
+	}
+	return out
+}
+
 func pending(t *testing.T, jobID, customerID string, d time.Duration) application.PendingJob {
 	t.Helper()
 	day, _ := domain.ParseDate("2026-03-02")
@@ -131,7 +140,8 @@ func TestInvoiceFinishedJobsOneInvoicePerCustomer(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantBody := map[string]any{"invoiceId": a.inv.ID().String(), "invoiceDate": "2026-03-03", "customerId": want.customer,
-			"jobIds": toAny(want.jobs), "amount": map[string]any{"currency": "EUR", "cents": float64(want.cents)}}
+			"jobIds": toAny(want.jobs), "jobs": jobRefs("2026-03-02", want.jobs),
+			"amount": map[string]any{"currency": "EUR", "cents": float64(want.cents)}}
 		if !reflect.DeepEqual(body, wantBody) {
 			t.Errorf("InvoiceCreated %v, want %v", body, wantBody)
 		}

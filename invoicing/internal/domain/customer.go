@@ -21,6 +21,7 @@ const (
 	FieldEndTime         = "endTime"
 	FieldActualStartTime = "actualStartTime"
 	FieldActualEndTime   = "actualEndTime"
+	FieldToPlanningDate  = "toPlanningDate"
 )
 
 // CustomerDetails are the customer data an invoice needs, as the customers context

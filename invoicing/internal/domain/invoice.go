@@ -79,8 +79,8 @@ type Invoice struct {
 	total    Money
 }
 
-// NewInvoice bills jobs to customer. Every job must be the customer's, no job may
-// appear twice, and there must be at least one; number must be of the invoice date's
+// NewInvoice bills jobs to customer. Every job must be the customer's, no job (planning
+// date and id) may appear twice, and there must be at least one; number must be of the invoice date's
 // year. Errors wrap ErrInvalidInvoice.
 func NewInvoice(id uuid.UUID, number InvoiceNumber, date Date, customer Customer, jobs []BillableJob) (Invoice, error) {
 	switch {
@@ -95,16 +95,16 @@ func NewInvoice(id uuid.UUID, number InvoiceNumber, date Date, customer Customer
 	case len(jobs) == 0:
 		return Invoice{}, fmt.Errorf("%w: no jobs to bill", ErrInvalidInvoice)
 	}
-	seen := make(map[string]bool, len(jobs))
+	seen := make(map[JobKey]bool, len(jobs))
 	lines := make([]InvoiceLine, 0, len(jobs))
 	for _, j := range jobs {
 		if j.CustomerID() != customer.ID() {
 			return Invoice{}, fmt.Errorf("%w: job %s is customer %s's, not %s's", ErrInvalidInvoice, j.JobID(), j.CustomerID(), customer.ID())
 		}
-		if seen[j.JobID()] {
-			return Invoice{}, fmt.Errorf("%w: job %s billed twice", ErrInvalidInvoice, j.JobID())
+		if seen[j.Key()] {
+			return Invoice{}, fmt.Errorf("%w: job %s billed twice", ErrInvalidInvoice, j.Key())
 		}
-		seen[j.JobID()] = true
+		seen[j.Key()] = true
 		p, f := j.Plan(), j.Finish()
 		lines = append(lines, InvoiceLine{d: LineDetails{JobID: j.JobID(), Date: p.PlanningDate(),
 			LicenseNumber: p.LicenseNumber(), Description: p.Description(),
@@ -159,7 +159,8 @@ func (i Invoice) Customer() Customer { return i.customer }
 // Lines are the billed jobs in order (a copy).
 func (i Invoice) Lines() []InvoiceLine { return slices.Clone(i.lines) }
 
-// JobIDs are the billed jobs' ids in line order.
+// JobIDs are the billed jobs' ids in line order. Ids are unique per planning day only,
+// so an id may appear twice (Lines tell the days apart).
 func (i Invoice) JobIDs() []string {
 	ids := make([]string, len(i.lines))
 	for k, l := range i.lines {

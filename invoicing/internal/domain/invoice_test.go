@@ -221,6 +221,28 @@ func TestJobValidation(t *testing.T) {
 	if _, err := domain.NewBillableJob(p, other); !errors.Is(err, domain.ErrInvalidJob) {
 		t.Errorf("plan and finish of different jobs: %v", err)
 	}
+	otherDay, _ := domain.NewJobFinish("j", pd.AddDays(1), at, at)
+	if _, err := domain.NewBillableJob(p, otherDay); !errors.Is(err, domain.ErrInvalidJob) {
+		t.Errorf("plan and finish of the same id on different days: %v", err)
+	}
+}
+
+// TestNewInvoiceBillsOneIdOfTwoDays: the workshop makes job ids unique per day only,
+// so the same id on two days is two jobs: two lines, ordered by date.
+func TestNewInvoiceBillsOneIdOfTwoDays(t *testing.T) {
+	t.Parallel()
+	second := job(t, "j-1", "c-1", "2026-03-03", "08:00", 2*time.Hour)
+	first := job(t, "j-1", "c-1", "2026-03-02", "08:00", time.Hour)
+	inv, err := domain.NewInvoice(uuid.New(), number(t, 2026, 1), date(t, "2026-03-04"), customer(t, "c-1"),
+		[]domain.BillableJob{second, first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := inv.Lines()
+	if len(ls) != 2 || ls[0].Date().String() != "2026-03-02" || ls[1].Date().String() != "2026-03-03" ||
+		inv.Total() != domain.Euros(5550) || !reflect.DeepEqual(inv.JobIDs(), []string{"j-1", "j-1"}) {
+		t.Errorf("invoice lines %+v total %s", ls, inv.Total())
+	}
 }
 
 func TestCustomerValidation(t *testing.T) {

@@ -131,17 +131,24 @@ type BillableJob struct {
 	finish JobFinish
 }
 
-// NewBillableJob joins the plan and the completion of one job; different job ids are
-// an error wrapping ErrInvalidJob.
+// NewBillableJob joins the plan and the completion of one job; a different job id or
+// planning date (the workshop makes ids unique per day only) is an error wrapping
+// ErrInvalidJob.
 func NewBillableJob(plan JobPlan, finish JobFinish) (BillableJob, error) {
-	if plan.JobID() == "" || plan.JobID() != finish.JobID() {
-		return BillableJob{}, fmt.Errorf("%w: plan of job %q with completion of job %q", ErrInvalidJob, plan.JobID(), finish.JobID())
+	if plan.JobID() == "" || plan.JobID() != finish.JobID() || plan.PlanningDate() != finish.PlanningDate() {
+		return BillableJob{}, fmt.Errorf("%w: plan of job %q of %s with completion of job %q of %s", ErrInvalidJob,
+			plan.JobID(), plan.PlanningDate(), finish.JobID(), finish.PlanningDate())
 	}
 	return BillableJob{plan: plan, finish: finish}, nil
 }
 
 // JobID is the job's id.
 func (j BillableJob) JobID() string { return j.plan.JobID() }
+
+// Key is the job's key: its planning date and id.
+func (j BillableJob) Key() JobKey {
+	return JobKey{planningDate: j.plan.PlanningDate(), jobID: j.plan.JobID()}
+}
 
 // CustomerID is the customer the job is billed to.
 func (j BillableJob) CustomerID() string { return j.plan.CustomerID() }
@@ -151,3 +158,34 @@ func (j BillableJob) Plan() JobPlan { return j.plan }
 
 // Finish is the job's completion.
 func (j BillableJob) Finish() JobFinish { return j.finish }
+
+// JobKey identifies a job: the workshop makes job ids unique within a planning day
+// only, so a job is its planning date and its id. The zero value is not valid; use
+// NewJobKey.
+type JobKey struct {
+	planningDate Date
+	jobID        string
+}
+
+// NewJobKey checks that the job id is present and printable and the date set; the
+// error is a *ValidationError wrapping ErrInvalidJob.
+func NewJobKey(planningDate Date, jobID string) (JobKey, error) {
+	verr := &ValidationError{Of: ErrInvalidJob}
+	required(verr, FieldJobID, jobID)
+	if planningDate.IsZero() {
+		verr.Add(FieldPlanningDate, "is required")
+	}
+	if err := verr.OrNil(); err != nil {
+		return JobKey{}, err
+	}
+	return JobKey{planningDate: planningDate, jobID: jobID}, nil
+}
+
+// PlanningDate is the day of the job's planning.
+func (k JobKey) PlanningDate() Date { return k.planningDate }
+
+// JobID is the workshop's job id.
+func (k JobKey) JobID() string { return k.jobID }
+
+// String is "<date>/<job id>", for messages.
+func (k JobKey) String() string { return k.planningDate.String() + "/" + k.jobID }

@@ -18,12 +18,14 @@ import (
 const ConsumerName = "invoicing"
 
 // FilterSubjects are the events invoicing consumes: customers (for the invoice
-// address), planned and finished maintenance jobs (what to bill) and DayHasPassed (when
-// to bill).
+// address), planned, finished, cancelled and moved maintenance jobs (what to bill) and
+// DayHasPassed (when to bill).
 var FilterSubjects = []string{
 	customerevents.SubjectAll,
 	workshopevents.SubjectMaintenanceJobPlanned,
 	workshopevents.SubjectMaintenanceJobFinished,
+	workshopevents.SubjectMaintenanceJobCancelled,
+	workshopevents.SubjectMaintenanceJobMoved,
 	timekeeperevents.SubjectDayHasPassed,
 }
 
@@ -37,7 +39,9 @@ type Store interface {
 // EventHandlers apply invoicing's events. Handle receives the store bound to the
 // consumer's transaction: every effect commits together with the event's inbox row, so
 // a redelivered event changes nothing, and the read model is order-tolerant
-// (customers: newer event wins; jobs: plan and finish merge in either order).
+// (customers: newer event wins; jobs, keyed by planning date and id: plan, finish and
+// cancel merge in either order). A move relies on the consumer's per-aggregate order
+// (a day's MaintenanceJobMoved comes after the job's MaintenanceJobPlanned of that day).
 type EventHandlers struct {
 	app application.Application
 	log *slog.Logger
@@ -65,6 +69,10 @@ func (h *EventHandlers) Handle(ctx context.Context, s Store, ev events.Envelope)
 		err = h.jobPlanned(ctx, s, ev)
 	case workshopevents.SubjectMaintenanceJobFinished:
 		err = h.jobFinished(ctx, s, ev)
+	case workshopevents.SubjectMaintenanceJobCancelled:
+		err = h.jobCancelled(ctx, s, ev)
+	case workshopevents.SubjectMaintenanceJobMoved:
+		err = h.jobMoved(ctx, s, ev)
 	case timekeeperevents.SubjectDayHasPassed:
 		err = h.dayHasPassed(ctx, s, ev)
 	default:
@@ -121,6 +129,66 @@ func (h *EventHandlers) jobFinished(ctx context.Context, w application.ReadModel
 		return err
 	}
 	return h.app.RecordJobFinished.Handle(ctx, w, cmd)
+}
+
+func (h *EventHandlers) jobCancelled(ctx context.Context, w application.ReadModelWriter, ev events.Envelope) error {
+	var c workshopevents.MaintenanceJobCancelled
+	if err := ev.Decode(&c); err != nil {
+		return err
+	}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidJob}
+	cmd := application.RecordJobCancelled{JobID: c.JobID,
+		PlanningDate: parseDate(verr, domain.FieldPlanningDate, c.PlanningDate)}
+	if err := verr.OrNil(); err != nil {
+		return err
+	}
+	before, err := h.app.RecordJobCancelled.Handle(ctx, w, cmd)
+	if err != nil {
+		return err
+	}
+	switch {
+	case before.Invoiced:
+		h.log.WarnContext(ctx, "cancel of an invoiced job ignored: the invoice stands", "event_id", ev.ID,
+			"job_id", c.JobID, "date", c.PlanningDate)
+	case before.Finished:
+		h.log.WarnContext(ctx, "cancel of a finished job: it will not be invoiced", "event_id", ev.ID,
+			"job_id", c.JobID, "date", c.PlanningDate)
+	}
+	return nil
+}
+
+func (h *EventHandlers) jobMoved(ctx context.Context, w application.ReadModelWriter, ev events.Envelope) error {
+	var m workshopevents.MaintenanceJobMoved
+	if err := ev.Decode(&m); err != nil {
+		return err
+	}
+	verr := &domain.ValidationError{Of: domain.ErrInvalidJob}
+	cmd := application.RecordJobMoved{JobID: m.JobID,
+		PlanningDate:   parseDate(verr, domain.FieldPlanningDate, m.PlanningDate),
+		ToPlanningDate: parseDate(verr, domain.FieldToPlanningDate, m.ToPlanningDate),
+	}
+	if m.ToPlanningDate == m.PlanningDate {
+		// The times matter only to a move within the day; those of a move to another
+		// day travel with its new day's MaintenanceJobPlanned.
+		cmd.Start = parseTime(verr, domain.FieldStartTime, m.StartTime)
+		cmd.End = parseTime(verr, domain.FieldEndTime, m.EndTime)
+	}
+	if err := verr.OrNil(); err != nil {
+		return err
+	}
+	res, err := h.app.RecordJobMoved.Handle(ctx, w, cmd)
+	if err != nil {
+		return err
+	}
+	switch b := res.Before; {
+	case !b.Known:
+		h.log.InfoContext(ctx, "move of an unknown job ignored", "event_id", ev.ID, "job_id", m.JobID,
+			"date", m.PlanningDate, "to_date", m.ToPlanningDate)
+	case b.Invoiced || (b.Finished && !res.WithinDay):
+		h.log.WarnContext(ctx, "move of a finished job ignored: it is billed on its day", "event_id", ev.ID,
+			"job_id", m.JobID, "date", m.PlanningDate, "to_date", m.ToPlanningDate)
+	}
+	return nil
 }
 
 func (h *EventHandlers) dayHasPassed(ctx context.Context, book application.InvoiceBook, ev events.Envelope) error {

@@ -26,6 +26,15 @@ func (m *memory) UpsertCustomer(context.Context, domain.Customer, application.So
 }
 func (m *memory) RecordJobPlan(context.Context, domain.JobPlan) error     { m.jobs++; return nil }
 func (m *memory) RecordJobFinish(context.Context, domain.JobFinish) error { m.jobs++; return nil }
+func (m *memory) RecordJobCancel(context.Context, domain.JobKey) (application.JobState, error) {
+	return application.JobState{}, nil
+}
+func (m *memory) RescheduleJob(context.Context, domain.JobKey, time.Time, time.Time) (application.JobState, error) {
+	return application.JobState{}, nil
+}
+func (m *memory) ForgetJob(context.Context, domain.JobKey) (application.JobState, error) {
+	return application.JobState{}, nil
+}
 func (m *memory) PendingJobs(context.Context) ([]application.PendingJob, int, error) {
 	return nil, 0, nil
 }
@@ -51,7 +60,8 @@ func handlers() *ports.EventHandlers {
 func FuzzEventHandlers(f *testing.F) {
 	types := []string{customerevents.SubjectCustomerRegistered, customerevents.SubjectCustomerUpdated,
 		workshopevents.SubjectMaintenanceJobPlanned, workshopevents.SubjectMaintenanceJobFinished,
-		timekeeperevents.SubjectDayHasPassed, "pitstop.other.Thing"}
+		timekeeperevents.SubjectDayHasPassed, "pitstop.other.Thing",
+		workshopevents.SubjectMaintenanceJobCancelled, workshopevents.SubjectMaintenanceJobMoved}
 	for k := range types {
 		f.Add(uint8(k), []byte(`{}`))
 	}
@@ -65,6 +75,12 @@ func FuzzEventHandlers(f *testing.F) {
 	f.Add(uint8(4), []byte(`{"date":"2026-02-30"}`))
 	f.Add(uint8(4), []byte(`{"date":"2026-03-03"}`))
 	f.Add(uint8(4), []byte(`[1,2]`))
+	f.Add(uint8(6), []byte(`{"planningDate":"2026-03-02","jobId":"j","reason":"customer called"}`))
+	f.Add(uint8(6), []byte(`{"planningDate":"2026-03-02","jobId":" "}`))
+	f.Add(uint8(7), []byte(`{"planningDate":"2026-03-02","jobId":"j","toPlanningDate":"2026-03-02","toJobId":"j",`+
+		`"startTime":"2026-03-02T13:00:00+01:00","endTime":"2026-03-02T15:00:00+01:00"}`))
+	f.Add(uint8(7), []byte(`{"planningDate":"2026-03-02","jobId":"j","toPlanningDate":"2026-03-05","toJobId":"k"}`))
+	f.Add(uint8(7), []byte(`{"planningDate":"2026-03-02","jobId":"j","toPlanningDate":"2026-03-02"}`))
 	f.Fuzz(func(t *testing.T, typ uint8, body []byte) {
 		ev := events.Envelope{ID: uuid.New(), Type: types[int(typ)%len(types)], Source: "fuzz", Time: time.Now(), Data: body}
 		err := handlers().Handle(context.Background(), &memory{}, ev)
@@ -93,6 +109,15 @@ func TestEventHandlersClassifyErrors(t *testing.T) {
 		{timekeeperevents.SubjectDayHasPassed, `{"date":"03-03-2026"}`, true},
 		{timekeeperevents.SubjectDayHasPassed, `{"date":"2026-03-03"}`, false},
 		{"pitstop.vehicles.VehicleRegistered", `{}`, false},
+		{workshopevents.SubjectMaintenanceJobCancelled, `{"planningDate":"2026-03-02","jobId":"j"}`, false},
+		{workshopevents.SubjectMaintenanceJobCancelled, `{"planningDate":"2026-03-02"}`, true},
+		{workshopevents.SubjectMaintenanceJobMoved, `{"planningDate":"2026-03-02","jobId":"j",` +
+			`"toPlanningDate":"2026-03-04","toJobId":"k"}`, false},
+		{workshopevents.SubjectMaintenanceJobMoved, `{"planningDate":"2026-03-02","jobId":"j",` +
+			`"toPlanningDate":"2026-03-02","startTime":"2026-03-02T13:00:00Z","endTime":"2026-03-02T14:00:00Z"}`, false},
+		{workshopevents.SubjectMaintenanceJobMoved, `{"planningDate":"2026-03-02","jobId":"j",` +
+			`"toPlanningDate":"2026-03-02","startTime":"13:00"}`, true},
+		{workshopevents.SubjectMaintenanceJobMoved, `{"planningDate":"2026-03-02","jobId":"j"}`, true},
 	} {
 		err := handlers().Handle(context.Background(), &memory{},
 			events.Envelope{ID: uuid.New(), Type: tc.typ, Time: time.Now(), Data: []byte(tc.body)})
