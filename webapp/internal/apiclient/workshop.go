@@ -24,7 +24,15 @@ type JobVehicle struct {
 const (
 	StatusPlanned   = "Planned"
 	StatusCompleted = "Completed"
+	StatusCancelled = "Cancelled"
+	StatusMoved     = "Moved"
 )
+
+// MovedTo is where a job moved to another day went.
+type MovedTo struct {
+	PlanningDate string `json:"planningDate"`
+	JobID        string `json:"jobId"`
+}
 
 // Job is a maintenance job; the actual times and notes are set once it is Completed.
 // Times are RFC 3339.
@@ -39,6 +47,28 @@ type Job struct {
 	ActualStartTime string      `json:"actualStartTime,omitempty"`
 	ActualEndTime   string      `json:"actualEndTime,omitempty"`
 	Notes           string      `json:"notes,omitempty"`
+	// CancellationReason is set when it is Cancelled (may be empty), MovedTo when it
+	// is Moved to another day.
+	CancellationReason string   `json:"cancellationReason,omitempty"`
+	MovedTo            *MovedTo `json:"movedTo,omitempty"`
+}
+
+// HistoryItem is a job on its planning day, as in the maintenance history.
+type HistoryItem struct {
+	Job
+	PlanningDate string `json:"planningDate"`
+}
+
+// CancelJob is the body of a cancel-job request.
+type CancelJob struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// MoveJob is the body of a move-job request; PlanningDate "" keeps the job's day.
+type MoveJob struct {
+	PlanningDate string `json:"planningDate,omitempty"`
+	StartTime    string `json:"startTime"`
+	EndTime      string `json:"endTime"`
 }
 
 // Planning is the workshop planning of one day.
@@ -130,4 +160,72 @@ func (w *Workshop) RefCustomer(ctx context.Context, id string) (Customer, error)
 	var out Customer
 	err := w.c.do(ctx, http.MethodGet, "/api/refdata/customers/"+url.PathEscape(id), nil, nil, &out)
 	return out, err
+}
+
+// JobWithETag returns one job of date's planning and the planning's ETag (its
+// version), to send back with a cancel or move.
+func (w *Workshop) JobWithETag(ctx context.Context, date, jobID string) (Job, string, error) {
+	var out Job
+	var etag string
+	err := w.c.wrap(nil, &etag).do(ctx, http.MethodGet, planningPath(date)+"/jobs/"+url.PathEscape(jobID), nil, nil, &out)
+	return out, etag, err
+}
+
+// ifMatch is w's client sending If-Match: etag when etag is not empty.
+func (w *Workshop) ifMatch(etag string) client {
+	if etag == "" {
+		return w.c
+	}
+	return w.c.withHeader("If-Match", etag)
+}
+
+// CancelJob cancels a planned job (If-Match etag when not empty) and returns it.
+func (w *Workshop) CancelJob(ctx context.Context, date, jobID, etag string, in CancelJob) (Job, error) {
+	var out Job
+	err := w.ifMatch(etag).do(ctx, http.MethodPost, planningPath(date)+"/jobs/"+url.PathEscape(jobID)+"/cancel", nil, in, &out)
+	return out, err
+}
+
+// MoveJob moves a planned job (If-Match etag when not empty) and returns it at its
+// new place.
+func (w *Workshop) MoveJob(ctx context.Context, date, jobID, etag string, in MoveJob) (Job, error) {
+	var out Job
+	err := w.ifMatch(etag).do(ctx, http.MethodPost, planningPath(date)+"/jobs/"+url.PathEscape(jobID)+"/move", nil, in, &out)
+	return out, err
+}
+
+// HistoryQuery names whose maintenance history to read: a vehicle's or a customer's.
+type HistoryQuery struct {
+	LicenseNumber, CustomerID string
+}
+
+// History returns one page of a vehicle's or a customer's jobs on every day, newest first.
+func (w *Workshop) History(ctx context.Context, q HistoryQuery, cursor string, limit int) (Page[HistoryItem], error) {
+	query := pageQuery(cursor, limit)
+	setNonEmpty(query, "licenseNumber", q.LicenseNumber)
+	setNonEmpty(query, "customerId", q.CustomerID)
+	var p Page[HistoryItem]
+	err := w.c.do(ctx, http.MethodGet, "/api/workshopplanning/history", query, nil, &p)
+	return p, err
+}
+
+// SearchRefCustomers returns one page of the customers the workshop knows whose name
+// contains q (ignoring case), by name.
+func (w *Workshop) SearchRefCustomers(ctx context.Context, q string, limit int) (Page[Customer], error) {
+	query := pageQuery("", limit)
+	setNonEmpty(query, "q", q)
+	var p Page[Customer]
+	err := w.c.do(ctx, http.MethodGet, "/api/refdata/customers", query, nil, &p)
+	return p, err
+}
+
+// SearchRefVehicles returns one page of the vehicles the workshop knows whose licence
+// number, brand or type contains q (ignoring case), of customerID when not empty.
+func (w *Workshop) SearchRefVehicles(ctx context.Context, q, customerID string, limit int) (Page[Vehicle], error) {
+	query := pageQuery("", limit)
+	setNonEmpty(query, "q", q)
+	setNonEmpty(query, "customerId", customerID)
+	var p Page[Vehicle]
+	err := w.c.do(ctx, http.MethodGet, "/api/refdata/vehicles", query, nil, &p)
+	return p, err
 }
