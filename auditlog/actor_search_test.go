@@ -16,7 +16,9 @@ import (
 
 	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
 	"github.com/pitstop/pitstop/serviceapis/workshopevents"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/events"
+	"github.com/pitstop/pitstop/shared-go/testutil"
 	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
@@ -406,6 +408,29 @@ func TestBadSortSearchAndActorParameters(t *testing.T) {
 		p := res.Problem(t, http.StatusBadRequest)
 		if got := servicetest.Fields(p); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%.80s: fields %v, want %v (%.300s)", tc.query, got, tc.want, res.Body)
+		}
+	}
+}
+
+// TestEveryStaffRoleReadsTheAuditLog checks the x-pitstop-roles of both GETs: a front
+// desk, planner or mechanic token reads the list and an entry; no token is a 401.
+func TestEveryStaffRoleReadsTheAuditLog(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ev := withActor(customerRegistered(t, "Lisa"), "staff:anna")
+	h.publishAll(ev)
+	for _, role := range []auth.Role{auth.FrontDesk, auth.Planner, auth.Mechanic} {
+		if res := h.Do(http.MethodGet, "/api/auditlog?actor=staff:anna", nil, servicetest.As(t, role)...); res.Status != http.StatusOK ||
+			!strings.Contains(string(res.Body), ev.ID.String()) {
+			t.Errorf("%s: list %d %s", role, res.Status, res.Body)
+		}
+		if res := h.Do(http.MethodGet, "/api/auditlog/"+ev.ID.String(), nil, servicetest.As(t, role)...); res.Status != http.StatusOK {
+			t.Errorf("%s: entry %d %s", role, res.Status, res.Body)
+		}
+	}
+	for _, path := range []string{"/api/auditlog", "/api/auditlog/" + ev.ID.String()} {
+		if res := h.Do(http.MethodGet, path, nil, "Authorization", testutil.NoToken); res.Status != http.StatusUnauthorized {
+			t.Errorf("%s without a token: %d %s", path, res.Status, res.Body)
 		}
 	}
 }

@@ -13,15 +13,17 @@ import (
 	"time"
 
 	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/shared-go/problem"
+	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
 // FuzzListQuery drives GET /api/auditlog, through the real router and a real database
 // holding a few entries, with arbitrary raw query strings. Whatever the query, the
 // answer is a 200 page of well-formed entries or a 400 problem document naming the
 // offending parameters, never a panic or a 5xx; a page never holds more than the limit
-// and its next cursor is accepted.
+// and its next cursor is accepted (with the same sort).
 //
 // As a normal test it runs the seed corpus; explore with
 //
@@ -43,6 +45,12 @@ func FuzzListQuery(f *testing.F) {
 		"type=%00", "subject=%FF%FE", "type=%27%3B%20DROP%20TABLE%20audit_entries%3B--",
 		"type=%25&subject=_", "type=.", "type=...", "subject=" + strings.Repeat("a", 5000),
 		"type=a&type=b", "limit=1&limit=x", ";;;&&&===", "from=%", "a=b=c&=&&",
+		"actor=staff%3Aanna", "actor=%00", "actor=%FF", "q=fuzz", "q=%25", "q=_", "q=%22%5C", "q=%5Cu0000",
+		"q=%E2%80%A8%F0%9F%9A%97", "q=%27%29%20%3F%20%28true", "q=%24.**", "q=%20%20", "q=" + strings.Repeat("x", 201),
+		"sort=time&limit=1", "sort=-time&limit=1", "sort=type&limit=2", "sort=-type&limit=1", "sort=-recorded&limit=1",
+		"sort=TIME", "sort=", "sort=time&cursor=" + base64.RawURLEncoding.EncodeToString([]byte("a1t:0:1")),
+		"sort=type&cursor=" + base64.RawURLEncoding.EncodeToString([]byte("a1y:1:pitstop.")),
+		"sort=-time&q=FUZZ&actor=&type=CustomerRegistered&limit=1",
 	} {
 		f.Add(seed)
 	}
@@ -54,11 +62,12 @@ func FuzzListQuery(f *testing.F) {
 		h.Publish(ev)
 	}
 	h.waitFor(evs...)
+	token := testutil.Token(f, auth.Mechanic) // a role the list is open to
 
 	f.Fuzz(func(t *testing.T, rawQuery string) {
 		// In process (an arbitrary raw query need not survive the wire), through the
 		// transport that validates each exchange against the OpenAPI document.
-		api := openapitest.Transport(t, "auditlog", inProcess{h.Handler})
+		api := testutil.TokenTransport{Base: openapitest.Transport(t, "auditlog", inProcess{h.Handler}), Token: token}
 		serve := func(req *http.Request) *httptest.ResponseRecorder {
 			t.Helper()
 			res, err := api.RoundTrip(req)
