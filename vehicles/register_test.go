@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
 	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
@@ -142,17 +141,14 @@ func TestRegisterVehicleConcurrentDuplicates(t *testing.T) {
 		)
 		for _, b := range bodies {
 			wg.Go(func() {
-				data, _ := json.Marshal(b)
 				<-start
-				res, err := openapitest.Client(h.T, "vehicles").Post(h.Server.URL+"/api/vehicles", "application/json", strings.NewReader(string(data)))
+				res, err := h.Try(http.MethodPost, "/api/vehicles", b)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
 				mu.Lock()
-				statuses[res.StatusCode]++
+				statuses[res.Status]++
 				mu.Unlock()
 			})
 		}

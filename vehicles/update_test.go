@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pitstop/pitstop/serviceapis/openapi/openapitest"
 	"github.com/pitstop/pitstop/shared-go/testutil/servicetest"
 )
 
@@ -136,16 +135,12 @@ func TestUpdateVehicleConcurrent(t *testing.T) {
 		go func() {
 			u := golf()
 			u.Type = "Type " + string(rune('A'+i))
-			data, _ := json.Marshal(u)
-			req, _ := http.NewRequest(http.MethodPut, h.Server.URL+"/api/vehicles/"+v.LicenseNumber, strings.NewReader(string(data)))
-			req.Header.Set("Content-Type", "application/json")
-			res, err := openapitest.Client(h.T, "vehicles").Do(req)
+			res, err := h.Try(http.MethodPut, "/api/vehicles/"+v.LicenseNumber, u)
 			if err != nil {
 				done <- 0
 				return
 			}
-			res.Body.Close()
-			done <- res.StatusCode
+			done <- res.Status
 		}()
 	}
 	for range n {

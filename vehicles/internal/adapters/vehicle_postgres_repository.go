@@ -7,6 +7,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -78,85 +80,174 @@ func (r *VehiclePostgresRepository) Add(ctx context.Context, v domain.Vehicle, e
 	return nil
 }
 
-// Get returns the vehicle with the licence number or an error wrapping
-// domain.ErrVehicleNotFound.
-func (r *VehiclePostgresRepository) Get(ctx context.Context, l domain.LicenseNumber) (domain.Vehicle, error) {
-	v, _, err := scanVehicle(r.pool.QueryRow(ctx, `SELECT `+columns+` FROM vehicles WHERE license_number = $1`, l.String()))
+// Get returns the vehicle with the licence number and its version, or an error
+// wrapping domain.ErrVehicleNotFound.
+func (r *VehiclePostgresRepository) Get(ctx context.Context, l domain.LicenseNumber) (application.VersionedVehicle, error) {
+	v, err := scanVersioned(r.pool.QueryRow(ctx, `SELECT `+columns+`, version FROM vehicles WHERE license_number = $1`, l.String()))
 	if err != nil {
-		return domain.Vehicle{}, fmt.Errorf("get vehicle %s: %w", l, err)
+		return application.VersionedVehicle{}, fmt.Errorf("get vehicle %s: %w", l, err)
 	}
 	return v, nil
 }
 
 // Update locks the vehicle row (SELECT ... FOR UPDATE, so concurrent updates of one
-// vehicle serialise and none is lost), applies fn and stores the result and fn's
-// events in one transaction.
+// vehicle serialise: none is lost, and fn sees the version the last one committed),
+// applies fn and stores the result, its version increased by one, and fn's events in
+// one transaction.
 func (r *VehiclePostgresRepository) Update(ctx context.Context, l domain.LicenseNumber,
-	fn func(v *domain.Vehicle) ([]events.Envelope, error)) (domain.Vehicle, error) {
-	var updated domain.Vehicle
+	fn func(v *domain.Vehicle, version int64) ([]events.Envelope, error)) (application.VersionedVehicle, error) {
+	var updated application.VersionedVehicle
 	err := postgres.WithTx(ctx, r.pool, func(tx pgx.Tx) error {
-		v, _, err := scanVehicle(tx.QueryRow(ctx,
-			`SELECT `+columns+` FROM vehicles WHERE license_number = $1 FOR UPDATE`, l.String()))
+		vv, err := scanVersioned(tx.QueryRow(ctx,
+			`SELECT `+columns+`, version FROM vehicles WHERE license_number = $1 FOR UPDATE`, l.String()))
 		if err != nil {
 			return err
 		}
-		evs, err := fn(&v)
+		v := vv.Vehicle
+		evs, err := fn(&v, vv.Version)
 		if err != nil {
 			return err
 		}
 		if len(evs) == 0 {
-			// Nothing changed: there is nothing to write.
-			updated = v
+			// Nothing changed: there is nothing to write, and the version stays.
+			updated = vv
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `UPDATE vehicles SET brand = $2, type = $3, owner_id = $4, updated_at = now()
-				WHERE license_number = $1`,
-			v.LicenseNumber().String(), v.Brand(), v.Type(), v.OwnerID()); err != nil {
+		// The version condition repeats what the lock guarantees (fn saw the stored
+		// version), so that the guarantee does not hang on the lock alone.
+		var version int64
+		err = tx.QueryRow(ctx, `UPDATE vehicles SET brand = $2, type = $3, owner_id = $4, updated_at = now(),
+				version = version + 1 WHERE license_number = $1 AND version = $5 RETURNING version`,
+			v.LicenseNumber().String(), v.Brand(), v.Type(), v.OwnerID(), vv.Version).Scan(&version)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return application.ErrStaleVehicle
+		}
+		if err != nil {
 			return err
 		}
 		if err := r.outbox.Add(ctx, tx, evs...); err != nil {
 			return err
 		}
-		updated = v
+		updated = application.VersionedVehicle{Vehicle: v, Version: version}
 		return nil
 	})
 	if err != nil {
-		return domain.Vehicle{}, fmt.Errorf("update vehicle %s: %w", l, err)
+		return application.VersionedVehicle{}, fmt.Errorf("update vehicle %s: %w", l, err)
 	}
 	return updated, nil
 }
 
-// ListAfter returns at most n vehicles matching f with a position greater than after,
-// in position (registration) order.
-func (r *VehiclePostgresRepository) ListAfter(ctx context.Context, f application.VehicleFilter, after int64,
-	n int) ([]application.ListedVehicle, error) {
-	var (
-		rows pgx.Rows
-		err  error
-	)
-	if f.OwnerID != uuid.Nil {
-		rows, err = r.pool.Query(ctx, `SELECT `+columns+` FROM vehicles
-			WHERE owner_id = $1 AND position > $2 ORDER BY position LIMIT $3`, f.OwnerID, after, n)
-	} else {
-		rows, err = r.pool.Query(ctx, `SELECT `+columns+` FROM vehicles
-			WHERE position > $1 ORDER BY position LIMIT $2`, after, n)
-	}
+// List returns at most q.Limit vehicles matching q.Filter that follow q.After in
+// q.Order. The query is built by listQuery; the indexes of migrations 00001 and 00002
+// serve it.
+func (r *VehiclePostgresRepository) List(ctx context.Context, q application.VehicleQuery) ([]application.ListedVehicle, error) {
+	sql, args := listQuery(q)
+	rows, err := r.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list vehicles: %w", err)
 	}
 	defer rows.Close()
 	var out []application.ListedVehicle
 	for rows.Next() {
-		v, pos, err := scanVehicle(rows)
-		if err != nil {
+		var (
+			license, brand, typ string
+			owner               uuid.UUID
+			l                   application.ListedVehicle
+			key                 *string
+		)
+		if err := rows.Scan(&license, &brand, &typ, &owner, &l.Key.Position, &l.Version, &key); err != nil {
 			return nil, fmt.Errorf("list vehicles: %w", err)
 		}
-		out = append(out, application.ListedVehicle{Vehicle: v, Position: pos})
+		if key != nil {
+			l.Key.Value = *key
+		}
+		l.Vehicle = domain.RehydrateVehicle(domain.RehydrateLicenseNumber(license), brand, typ, owner)
+		out = append(out, l)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list vehicles: %w", err)
 	}
 	return out, nil
+}
+
+// likeEscaper escapes LIKE's wildcards (and its escape character, backslash, the
+// default) so that a search string matches literally.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// listQuery builds the SQL of a page and its arguments. Values are always arguments,
+// never spliced into the text; the text only varies with which filters are present
+// and the order (one of a fixed set), so that each shape is a prepared statement
+// whose plan Postgres picks with the values known.
+//
+//   - OwnerID: owner_id = $n (vehicles_owner_position)
+//   - Q: license_number LIKE '%q%' OR brand ILIKE '%q%' OR type ILIKE '%q%'
+//     (vehicles_search_trgm); q comes normalised, so the licence number matches
+//     case-sensitively as stored
+//   - registration order: position; brand: (lower(brand), position)
+//     (vehicles_brand_order); licenseNumber: the key.
+func listQuery(q application.VehicleQuery) (string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if q.Filter.OwnerID != uuid.Nil {
+		where = append(where, "owner_id = "+arg(q.Filter.OwnerID))
+	}
+	if q.Filter.Q != "" {
+		p := arg("%" + likeEscaper.Replace(q.Filter.Q) + "%")
+		where = append(where, "(license_number LIKE "+p+" OR brand ILIKE "+p+" OR type ILIKE "+p+")")
+	}
+	cmp, dir := ">", ""
+	if q.Order.Descending {
+		cmp, dir = "<", " DESC"
+	}
+	var expr, orderBy string
+	switch q.Order.Field {
+	case application.SortByLicenseNumber:
+		if q.After.Value != "" {
+			where = append(where, "license_number "+cmp+" "+arg(q.After.Value)+"::text")
+		}
+		expr, orderBy = "license_number", "license_number"+dir
+	case application.SortByBrand:
+		expr = "lower(brand)"
+		if q.After.Position > 0 {
+			where = append(where, "("+expr+", position) "+cmp+" ("+arg(q.After.Value)+"::text, "+arg(q.After.Position)+"::bigint)")
+		}
+		orderBy = expr + dir + ", position" + dir
+	default:
+		if q.After.Position > 0 {
+			where = append(where, "position "+cmp+" "+arg(q.After.Position))
+		}
+		expr, orderBy = "NULL::text", "position"+dir
+	}
+	sql := `SELECT ` + columns + `, version, ` + expr + ` AS sort_key FROM vehicles`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sql += ` ORDER BY ` + orderBy + ` LIMIT ` + arg(q.Limit)
+	return sql, args
+}
+
+// scanVersioned reads a row of columns followed by the version.
+func scanVersioned(row pgx.Row) (application.VersionedVehicle, error) {
+	var (
+		license, brand, typ string
+		owner               uuid.UUID
+		pos, version        int64
+	)
+	err := row.Scan(&license, &brand, &typ, &owner, &pos, &version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return application.VersionedVehicle{}, domain.ErrVehicleNotFound
+	}
+	if err != nil {
+		return application.VersionedVehicle{}, err
+	}
+	return application.VersionedVehicle{
+		Vehicle: domain.RehydrateVehicle(domain.RehydrateLicenseNumber(license), brand, typ, owner), Version: version}, nil
 }
 
 func scanVehicle(row pgx.Row) (domain.Vehicle, int64, error) {

@@ -24,6 +24,8 @@ type RegisterVehicle struct {
 type RegisterVehicleResult struct {
 	// Vehicle is the registered vehicle (the stored one on a replay).
 	Vehicle domain.Vehicle
+	// Version is the stored vehicle's version (1 for a new one).
+	Version int64
 	// Created is true when this command stored the vehicle, false when it repeated an
 	// earlier registration with the same licence number and the same data (nothing
 	// was stored).
@@ -38,7 +40,7 @@ type VehicleRegistrar interface {
 	Add(ctx context.Context, v domain.Vehicle, evs ...events.Envelope) error
 	// Get returns the vehicle with the licence number or an error wrapping
 	// domain.ErrVehicleNotFound.
-	Get(ctx context.Context, l domain.LicenseNumber) (domain.Vehicle, error)
+	Get(ctx context.Context, l domain.LicenseNumber) (VersionedVehicle, error)
 }
 
 // RegisterVehicleHandler registers vehicles and publishes VehicleRegistered.
@@ -71,7 +73,7 @@ func (h RegisterVehicleHandler) Handle(ctx context.Context, cmd RegisterVehicle)
 	l := v.LicenseNumber()
 	err = h.repo.Add(ctx, v, ev)
 	if err == nil {
-		return RegisterVehicleResult{Vehicle: v, Created: true}, nil
+		return RegisterVehicleResult{Vehicle: v, Version: 1, Created: true}, nil
 	}
 	if !errors.Is(err, domain.ErrVehicleExists) {
 		return RegisterVehicleResult{}, fmt.Errorf("register vehicle %s: %w", l, err)
@@ -81,8 +83,8 @@ func (h RegisterVehicleHandler) Handle(ctx context.Context, cmd RegisterVehicle)
 	if err != nil {
 		return RegisterVehicleResult{}, fmt.Errorf("register vehicle %s: read existing: %w", l, err)
 	}
-	if existing != v {
+	if existing.Vehicle != v {
 		return RegisterVehicleResult{}, fmt.Errorf("register vehicle %s: %w", l, domain.ErrVehicleConflict)
 	}
-	return RegisterVehicleResult{Vehicle: existing, Created: false}, nil
+	return RegisterVehicleResult{Vehicle: existing.Vehicle, Version: existing.Version, Created: false}, nil
 }

@@ -19,17 +19,21 @@ type UpdateVehicle struct {
 	RepeatedLicenseNumber string
 	// Details are the vehicle's new data (all fields, as in a registration).
 	Details domain.Details
+	// Precondition is what the stored version must satisfy (Unconditional by default).
+	Precondition Precondition
 }
 
 // VehicleUpdater is the storage UpdateVehicleHandler needs.
 type VehicleUpdater interface {
-	// Update locks the vehicle, lets fn change it and return the events to record, and
-	// stores the changed vehicle with those events in one transaction. When fn returns
-	// no events the vehicle is unchanged and nothing is written. When fn fails nothing
-	// is stored and its error is returned. An unknown licence number yields an error
-	// wrapping domain.ErrVehicleNotFound. fn must not do I/O: it runs inside the
-	// transaction.
-	Update(ctx context.Context, l domain.LicenseNumber, fn func(v *domain.Vehicle) ([]events.Envelope, error)) (domain.Vehicle, error)
+	// Update locks the vehicle, lets fn change it (fn is given the stored version) and
+	// return the events to record, and stores the changed vehicle with those events and
+	// its version increased by one in one transaction. When fn returns no events the
+	// vehicle is unchanged and nothing is written. When fn fails nothing is stored and
+	// its error is returned. An unknown licence number yields an error wrapping
+	// domain.ErrVehicleNotFound. fn must not do I/O: it runs inside the transaction. It
+	// returns the vehicle as stored afterwards, with its version.
+	Update(ctx context.Context, l domain.LicenseNumber,
+		fn func(v *domain.Vehicle, version int64) ([]events.Envelope, error)) (VersionedVehicle, error)
 }
 
 // UpdateVehicleHandler updates vehicles and publishes VehicleUpdated.
@@ -45,14 +49,17 @@ func NewUpdateVehicleHandler(repo VehicleUpdater, now func() time.Time) UpdateVe
 
 // Handle replaces the vehicle's data. It records a VehicleUpdated event (carrying all
 // fields) only when something changed; an update to the same data is accepted and
-// records nothing.
+// records nothing and keeps the version. The precondition is checked against the
+// locked row, so of two updates that name the same version exactly one can succeed.
 //
 // Errors: domain.ErrVehicleNotFound, also for a licence number that is not valid (it
-// cannot name a vehicle); a *domain.ValidationError listing every invalid field.
-func (h UpdateVehicleHandler) Handle(ctx context.Context, cmd UpdateVehicle) (domain.Vehicle, error) {
+// cannot name a vehicle), before the precondition; ErrStaleVehicle when the
+// precondition does not hold (nothing is stored); a *domain.ValidationError listing
+// every invalid field.
+func (h UpdateVehicleHandler) Handle(ctx context.Context, cmd UpdateVehicle) (VersionedVehicle, error) {
 	l, err := domain.NewLicenseNumber(cmd.LicenseNumber)
 	if err != nil {
-		return domain.Vehicle{}, fmt.Errorf("update vehicle %q: %w", cmd.LicenseNumber, domain.ErrVehicleNotFound)
+		return VersionedVehicle{}, fmt.Errorf("update vehicle %q: %w", cmd.LicenseNumber, domain.ErrVehicleNotFound)
 	}
 	// Validate before touching storage so that bad input never costs a transaction.
 	verr := &domain.ValidationError{Of: domain.ErrInvalidVehicle}
@@ -62,12 +69,15 @@ func (h UpdateVehicleHandler) Handle(ctx context.Context, cmd UpdateVehicle) (do
 		}
 	}
 	if err := domain.ValidateDetails(cmd.Details); err != nil && !verr.Merge(err) {
-		return domain.Vehicle{}, err
+		return VersionedVehicle{}, err
 	}
 	if err := verr.OrNil(); err != nil {
-		return domain.Vehicle{}, err
+		return VersionedVehicle{}, err
 	}
-	v, err := h.repo.Update(ctx, l, func(v *domain.Vehicle) ([]events.Envelope, error) {
+	v, err := h.repo.Update(ctx, l, func(v *domain.Vehicle, version int64) ([]events.Envelope, error) {
+		if !cmd.Precondition.Holds(version) {
+			return nil, ErrStaleVehicle
+		}
 		changed, err := v.Update(cmd.Details)
 		if err != nil || !changed {
 			return nil, err
@@ -79,7 +89,7 @@ func (h UpdateVehicleHandler) Handle(ctx context.Context, cmd UpdateVehicle) (do
 		return []events.Envelope{ev}, nil
 	})
 	if err != nil {
-		return domain.Vehicle{}, fmt.Errorf("update vehicle %s: %w", l, err)
+		return VersionedVehicle{}, fmt.Errorf("update vehicle %s: %w", l, err)
 	}
 	return v, nil
 }

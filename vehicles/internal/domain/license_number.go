@@ -61,3 +61,8 @@ func asciiUpper(s string) string {
 	}
 	return string(b)
 }
+
+// NormalizeLicenseNumberText upper-cases the ASCII letters of s as NewLicenseNumber
+// does, without validating it: text searched for in licence numbers (a part of one)
+// is written the way they are stored.
+func NormalizeLicenseNumberText(s string) string { return asciiUpper(s) }

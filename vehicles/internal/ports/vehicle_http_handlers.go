@@ -21,11 +21,22 @@ const BasePath = "/api/vehicles"
 //	POST /api/vehicles                          RegisterVehicle: 201 + Location, or 200 for
 //	                                            an identical retry of the same licence
 //	                                            number; 409 when it is taken by other data
-//	GET  /api/vehicles?limit=&cursor=&ownerId=  one page {items, next?}; limit 1..200
-//	                                            (default 50); ownerId filters by owner
-//	GET  /api/vehicles/{licenseNumber}          one vehicle (licence number in any case)
-//	PUT  /api/vehicles/{licenseNumber}          UpdateVehicle (all fields), 200 with the vehicle
+//	GET  /api/vehicles?limit=&cursor=&ownerId=&q=&sort=
+//	                                            one page {items, next?}; limit 1..200
+//	                                            (default 50); ownerId filters by owner; q:
+//	                                            substring of the licence number (any case),
+//	                                            brand or type (ignoring case); sort:
+//	                                            licenseNumber, -licenseNumber, brand, -brand
+//	                                            (default: registration order)
+//	GET  /api/vehicles/{licenseNumber}          one vehicle (licence number in any case),
+//	                                            with its ETag
+//	PUT  /api/vehicles/{licenseNumber}          UpdateVehicle (all fields), 200 with the
+//	                                            vehicle and its new ETag; with If-Match, 412
+//	                                            when the vehicle changed since (nothing
+//	                                            stored); without, unconditional
 //
+// Every vehicle representation carries its version, which is also its strong ETag
+// ("<version>") on single-vehicle answers.
 // A {licenseNumber} that is not a valid licence number cannot name a vehicle and is
 // answered 404, like any unknown one. Validation failures are 400 problem documents
 // listing every invalid field; malformed JSON and wrong types are 400, oversized
@@ -66,11 +77,12 @@ type vehicleResponse struct {
 	Brand         string `json:"brand"`
 	Type          string `json:"type"`
 	OwnerID       string `json:"ownerId"`
+	Version       int64  `json:"version"`
 }
 
-func toResponse(v domain.Vehicle) vehicleResponse {
+func toResponse(v domain.Vehicle, version int64) vehicleResponse {
 	return vehicleResponse{LicenseNumber: v.LicenseNumber().String(), Brand: v.Brand(), Type: v.Type(),
-		OwnerID: v.OwnerID().String()}
+		OwnerID: v.OwnerID().String(), Version: version}
 }
 
 type listResponse struct {
@@ -94,11 +106,12 @@ func (h *HTTPHandlers) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", location(res.Vehicle))
+	w.Header().Set("ETag", etag(res.Version))
 	status := http.StatusCreated
 	if !res.Created {
 		status = http.StatusOK
 	}
-	httpx.WriteJSON(w, status, toResponse(res.Vehicle))
+	httpx.WriteJSON(w, status, toResponse(res.Vehicle, res.Version))
 }
 
 func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
@@ -114,13 +127,19 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	v, err := h.app.UpdateVehicle.Handle(r.Context(), application.UpdateVehicle{
-		LicenseNumber: l, RepeatedLicenseNumber: req.LicenseNumber, Details: req.details()})
+	pre, err := precondition(r)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toResponse(v))
+	v, err := h.app.UpdateVehicle.Handle(r.Context(), application.UpdateVehicle{
+		LicenseNumber: l, RepeatedLicenseNumber: req.LicenseNumber, Details: req.details(), Precondition: pre})
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(v.Version))
+	httpx.WriteJSON(w, http.StatusOK, toResponse(v.Vehicle, v.Version))
 }
 
 func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
@@ -129,20 +148,22 @@ func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, toResponse(v))
+	w.Header().Set("ETag", etag(v.Version))
+	httpx.WriteJSON(w, http.StatusOK, toResponse(v.Vehicle, v.Version))
 }
 
 func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
 	page, err := h.app.ListVehicles.Handle(r.Context(), application.ListVehicles{
-		Limit: qs.Get("limit"), Cursor: qs.Get("cursor"), OwnerID: qs.Get("ownerId")})
+		Limit: qs.Get("limit"), Cursor: qs.Get("cursor"), OwnerID: qs.Get("ownerId"),
+		Q: qs.Get(application.ParamQ), Sort: qs.Get(application.ParamSort)})
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
 	}
 	res := listResponse{Items: make([]vehicleResponse, 0, len(page.Items)), Next: page.Next}
 	for _, v := range page.Items {
-		res.Items = append(res.Items, toResponse(v.Vehicle))
+		res.Items = append(res.Items, toResponse(v.Vehicle, v.Version))
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
@@ -152,7 +173,15 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 func errorResponses(log *slog.Logger) *problem.Translator {
 	return problem.NewTranslator("vehicles", log,
 		problem.Field(application.ErrInvalidOwnerFilter, "ownerId", "must be a UUID"),
+		problem.Field(errBadIfMatch, headerIfMatch, `must be * or a list of entity tags such as "3"`),
 		problem.Is(domain.ErrVehicleNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "vehicle not found"}),
+		problem.Is(application.ErrStaleVehicle, problem.Problem{
+			Type:   "https://pitstop.example/problems/stale-vehicle",
+			Title:  "Vehicle changed since it was read",
+			Status: http.StatusPreconditionFailed,
+			Detail: "someone else changed this vehicle since you read it (If-Match names an older version); " +
+				"nothing was stored: read it again, reapply your change and send it with the new ETag",
+		}),
 		problem.Is(domain.ErrVehicleConflict, problem.Problem{
 			Type:   "https://pitstop.example/problems/license-number-conflict",
 			Title:  "Licence number already registered",
