@@ -5,18 +5,21 @@
 //
 // API (see internal/ports for the details):
 //
-//	GET /api/auditlog?type=&subject=&from=&to=&limit=&cursor=
-//	    {"items":[{eventId, type, subject, source, time, data, recordedAt}], "next"?}
-//	    in recording order; type is exact, or a short name without dots
-//	    (CustomerRegistered) matching the type's last segment; subject exact; from
-//	    inclusive and to exclusive (RFC 3339, on the event time); bad parameters are
-//	    a 400 problem document naming each.
+//	GET /api/auditlog?type=&subject=&actor=&q=&from=&to=&sort=&limit=&cursor=
+//	    {"items":[{eventId, type, subject, source, actor, time, data, recordedAt}], "next"?}
+//	    type is exact, or a short name without dots (CustomerRegistered) matching the
+//	    type's last segment; subject and actor exact; q a case-insensitive literal
+//	    substring of type, subject, actor or any string value of the body; from
+//	    inclusive and to exclusive (RFC 3339, on the event time); sort recorded (the
+//	    default, recording order), time or type, "-" reversing it; bad parameters are
+//	    a 400 problem document naming each. actor is "" for events without one.
 //	GET /api/auditlog/{eventId}
 //	    one entry; 404 when unknown or not a UUID.
 //
 // Tables in the schema: audit_entries (event_id primary key, the CloudEvents
-// attributes as columns, data jsonb, seq for paging, recorded_at), inbox and
-// consumer_dead_letter (messages that can never be recorded, with the reason).
+// attributes and the actor extension as columns, data jsonb, seq for paging,
+// recorded_at), inbox and consumer_dead_letter (messages that can never be recorded,
+// with the reason).
 //
 // Its public surface is what a process needs to run it: Schema and New.
 package auditlog
