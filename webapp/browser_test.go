@@ -149,10 +149,19 @@ func browserScenario(t *testing.T, l *liveSystem) {
 	b := newBrowser(t, l.env.srv.URL)
 	u := func(path string) string { return b.base + path }
 
+	// 0. Sign in: a page asks for it first and comes back afterwards.
+	b.run("sign in",
+		chromedp.Navigate(u("/customers/new")),
+		chromedp.WaitVisible("#signin-form"),
+		chromedp.SendKeys("#username", "admin"),
+		chromedp.SendKeys("#password", adminPassword),
+		chromedp.Click(`#signin-form button[type="submit"]`),
+		chromedp.WaitVisible("#signed-in-as"),
+	)
+
 	// 1. Register a customer.
 	var customerURL, heading string
 	b.run("register customer",
-		chromedp.Navigate(u("/customers/new")),
 		chromedp.WaitVisible("#customer-form"),
 		chromedp.SendKeys("#name", "Ada Browser"),
 		chromedp.SendKeys("#address", "Keizersgracht 1"),

@@ -95,6 +95,7 @@ func TestConcurrentSubmitsOfOneStartDayFormStartOneDay(t *testing.T) {
 				return
 			}
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			e.authorize(req)
 			if resp, err := noRedirect.Do(req); err == nil {
 				statuses[i] = resp.StatusCode
 				resp.Body.Close()
@@ -366,10 +367,11 @@ func TestConcurrentSubmitsThroughTwoInstancesStartOneDay(t *testing.T) {
 	t.Parallel()
 	e := start(t, nil)
 	e.api.SetBusinessDay(today)
+	// The second instance shares the first's database and key: one session is valid at both.
 	second, err := webapp.New(context.Background(), webapp.Options{
 		Upstreams: map[string][]string{webapp.Timekeeper: {e.api.TimekeeperURL}, webapp.Customers: {e.api.CustomersURL}},
 		Log:       testutil.Logger(t), Registry: prometheus.NewRegistry(), Location: garage,
-		Now: func() time.Time { return now },
+		Now: func() time.Time { return now }, Pool: e.pool, SigningKey: e.key, Identity: fastHashing,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -391,6 +393,7 @@ func TestConcurrentSubmitsThroughTwoInstancesStartOneDay(t *testing.T) {
 				return
 			}
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			e.authorize(req)
 			if resp, err := noRedirect.Do(req); err == nil {
 				statuses[i] = resp.StatusCode
 				resp.Body.Close()

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/messaging"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 	"github.com/pitstop/pitstop/webapp"
@@ -42,8 +43,16 @@ type liveSystem struct {
 func startLiveSystem(t *testing.T) *liveSystem {
 	t.Helper()
 	dataDir := t.TempDir()
+	dbURL := testutil.Database(t)
+	_, key, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The system's services trust key's tokens; the test runs its own webapp with it.
 	sys, err := system.Start(context.Background(), system.Options{
-		DatabaseURL:  testutil.Database(t),
+		SigningKey:   key,
+		NoWebApp:     true,
+		DatabaseURL:  dbURL,
 		DataDir:      dataDir,
 		FreePorts:    true,
 		PollInterval: 100 * time.Millisecond,
@@ -75,9 +84,11 @@ func startLiveSystem(t *testing.T) *liveSystem {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := webapp.New(context.Background(), webapp.Options{Upstreams: upstreams, JetStream: js,
+	o := webapp.Options{Upstreams: upstreams, JetStream: js,
 		Log: testutil.Logger(t), Registry: prometheus.NewRegistry(), Location: time.Local,
-		HealthInterval: 500 * time.Millisecond})
+		HealthInterval: 500 * time.Millisecond, SigningKey: key, Pool: testutil.Pool(t, dbURL, webapp.Schema)}
+	withAuth(t, &o)
+	a, err := webapp.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +116,10 @@ func startLiveSystem(t *testing.T) *liveSystem {
 	case <-time.After(30 * time.Second):
 		t.Fatal("live updates did not start")
 	}
-	return &liveSystem{sys: sys, app: a, env: &env{t: t, app: a, srv: srv}, today: time.Now().Format(time.DateOnly),
+	e := &env{t: t, app: a, srv: srv, key: key, pool: o.Pool}
+	e.signIn("admin", adminPassword)
+	e.token = e.issue(auth.Administrator)
+	return &liveSystem{sys: sys, app: a, env: e, today: time.Now().Format(time.DateOnly),
 		js: js, dataDir: dataDir}
 }
 
@@ -127,6 +141,7 @@ func (l *liveSystem) api(t *testing.T, method, path string, in, out any) int {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	l.env.authorize(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package webapp_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"html"
 	"io"
 	"net/http"
@@ -12,11 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 	"github.com/pitstop/pitstop/webapp"
 	"github.com/pitstop/pitstop/webapp/internal/apiclient"
+	"github.com/pitstop/pitstop/webapp/internal/identity"
 )
 
 // garage is the test's time zone and now is its clock: "today" is 2030-05-06.
@@ -27,12 +31,49 @@ var (
 
 const today = "2030-05-06"
 
-// env is a webapp in front of the fake APIs.
+// env is a webapp in front of the fake APIs, signed in (as administrator unless the
+// test signs in as someone else): do sends the session cookie and, on a POST, the
+// session's CSRF token (post puts it in the form, do in the X-CSRF-Token header if the
+// request has none), and on /api requests the administrator's bearer token.
 type env struct {
 	t   *testing.T
 	api *fakeAPI
 	app *webapp.WebApp
 	srv *httptest.Server
+	// key signs the webapp's tokens; pool is its database.
+	key  ed25519.PrivateKey
+	pool *pgxpool.Pool
+	// session and csrf are the signed-in session's cookie value and CSRF token ("" for
+	// none); token is a bearer token for /api requests.
+	session, csrf, token string
+}
+
+// adminPassword is the first administrator's password in tests.
+const adminPassword = "admin's test password"
+
+// fastHashing keeps argon2id cheap in tests.
+var fastHashing = identity.Config{Argon2: identity.Argon2Params{Memory: 1024, Time: 1, Threads: 1}}
+
+// withAuth fills in the options every webapp needs: a fresh database, a signing key,
+// the first administrator's password and cheap password hashing.
+func withAuth(t *testing.T, o *webapp.Options) {
+	t.Helper()
+	if o.Pool == nil {
+		o.Pool = testutil.Pool(t, testutil.Database(t), webapp.Schema)
+	}
+	if o.SigningKey == nil {
+		_, priv, err := auth.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.SigningKey = priv
+	}
+	if o.AdminPassword == "" {
+		o.AdminPassword = adminPassword
+	}
+	if o.Identity.Argon2 == (identity.Argon2Params{}) {
+		o.Identity.Argon2 = fastHashing.Argon2
+	}
 }
 
 // deadURL is the URL of a service that is down.
@@ -57,13 +98,89 @@ func start(t *testing.T, configure func(*webapp.Options), down ...string) *env {
 	if configure != nil {
 		configure(&o)
 	}
+	withAuth(t, &o)
 	a, err := webapp.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.Handler(64 << 10))
 	t.Cleanup(srv.Close)
-	return &env{t: t, api: api, app: a, srv: srv}
+	e := &env{t: t, api: api, app: a, srv: srv, key: o.SigningKey, pool: o.Pool}
+	e.signIn("admin", adminPassword)
+	e.token = e.issue(auth.Administrator)
+	return e
+}
+
+// issue is a bearer token of the webapp's key for a principal with role.
+func (e *env) issue(role auth.Role) string {
+	e.t.Helper()
+	tok, _, err := auth.NewSigner(e.key, 0).Issue(auth.Principal{Subject: "test-" + string(role), Kind: auth.KindStaff,
+		Roles: []auth.Role{role}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// signIn signs in through the sign-in page as a browser does (its form's CSRF cookie
+// and token) and keeps the session; it fails the test unless that works.
+func (e *env) signIn(user, password string) {
+	e.t.Helper()
+	p := e.trySignIn(user, password, "")
+	if p.status != http.StatusSeeOther || e.session == "" {
+		e.t.Fatalf("sign in as %s: status %d, session %q:\n%s", user, p.status, e.session, p.body)
+	}
+	home := e.get("/account/password")
+	if e.csrf = home.hidden("csrf_token"); e.csrf == "" {
+		e.t.Fatalf("no CSRF token on the pages:\n%s", home.body)
+	}
+}
+
+// trySignIn gets the sign-in form and posts user and password from address ip (the
+// X-Forwarded-For is ignored by the rate limit: all come from 127.0.0.1); it keeps the
+// session cookie the answer sets, if any.
+func (e *env) trySignIn(user, password, next string) page {
+	e.t.Helper()
+	form := e.getAnonymous("/signin")
+	if form.status != http.StatusOK {
+		e.t.Fatalf("sign-in form: %d", form.status)
+	}
+	var signinCookie string
+	for _, c := range cookies(form.header) {
+		if c.Name == "pitstop_signin" {
+			signinCookie = c.Value
+		}
+	}
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/signin", strings.NewReader(url.Values{
+		"username": {user}, "password": {password}, "next": {next}, "csrf_token": {form.hidden("csrf_token")}}.Encode()))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "pitstop_signin="+signinCookie)
+	p := e.send(req)
+	for _, c := range cookies(p.header) {
+		if c.Name == "pitstop_session" && c.MaxAge > 0 {
+			e.session = c.Value
+		}
+	}
+	return p
+}
+
+// cookies are the cookies an answer sets.
+func cookies(h http.Header) []*http.Cookie {
+	return (&http.Response{Header: h}).Cookies()
+}
+
+// getAnonymous fetches a page without the session.
+func (e *env) getAnonymous(path string) page {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	return e.send(req)
 }
 
 // page is one answer.
@@ -78,6 +195,31 @@ var noRedirect = &http.Client{Timeout: 10 * time.Second,
 	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func (e *env) do(req *http.Request) page {
+	e.t.Helper()
+	e.authorize(req)
+	return e.send(req)
+}
+
+// authorize adds what a signed-in browser (or, under /api/, an API client) sends and
+// req lacks: the session cookie and, unless GET, the CSRF header; under /api/ the
+// bearer token.
+func (e *env) authorize(req *http.Request) {
+	if strings.HasPrefix(req.URL.Path, "/api/") {
+		if req.Header.Get("Authorization") == "" && e.token != "" {
+			req.Header.Set("Authorization", "Bearer "+e.token)
+		}
+		return
+	}
+	if req.Header.Get("Cookie") == "" && e.session != "" {
+		req.Header.Set("Cookie", "pitstop_session="+e.session)
+	}
+	if req.Method != http.MethodGet && req.Header.Get("X-CSRF-Token") == "" && e.csrf != "" {
+		req.Header.Set("X-CSRF-Token", e.csrf)
+	}
+}
+
+// send sends req as it is.
+func (e *env) send(req *http.Request) page {
 	e.t.Helper()
 	resp, err := noRedirect.Do(req)
 	if err != nil {
@@ -102,16 +244,31 @@ func (e *env) get(path string) page {
 	return e.do(req)
 }
 
-// post submits a form.
+// post submits a form (with the session's CSRF token).
 func (e *env) post(path string, form url.Values) page {
 	e.t.Helper()
+	if e.csrf != "" && form.Get("csrf_token") == "" {
+		form = cloneValues(form)
+		form.Set("csrf_token", e.csrf)
+	}
 	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "text/html")
-	return e.do(req)
+	if e.session != "" {
+		req.Header.Set("Cookie", "pitstop_session="+e.session)
+	}
+	return e.send(req) // the token travels in the form, as from a page
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }
 
 // expect fails unless p has status and contains every text (HTML-unescaped).
@@ -188,4 +345,21 @@ func job(id, date, from, to, description string) apiclient.Job {
 		Customer: apiclient.JobCustomer{CustomerID: jane.CustomerID, Name: jane.Name, TelephoneNumber: jane.TelephoneNumber},
 		Vehicle:  apiclient.JobVehicle{LicenseNumber: jansCar.LicenseNumber, Brand: jansCar.Brand, Type: jansCar.Type},
 		Status:   apiclient.StatusPlanned}
+}
+
+// regexpFind is the first group of pattern's first match in s; it fails t if none.
+func regexpFind(t *testing.T, s, pattern string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no %s in:\n%s", pattern, s)
+	}
+	return m[1]
+}
+
+// newServer serves a's handler until t ends.
+func newServer(t *testing.T, a *webapp.WebApp) *httptest.Server {
+	srv := httptest.NewServer(a.Handler(64 << 10))
+	t.Cleanup(srv.Close)
+	return srv
 }

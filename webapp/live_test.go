@@ -26,12 +26,13 @@ type stream struct {
 	lines *bufio.Scanner
 }
 
-func openStream(t *testing.T, ctx context.Context, url string) *stream {
+func openStream(t *testing.T, ctx context.Context, e *env, url string) *stream {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.authorize(req)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -102,8 +103,8 @@ func TestDayViewStreamsChangesOfItsDayFromJetStream(t *testing.T) {
 
 	e.get("/workshop/"+today).expect(t, http.StatusOK, `data-events="/workshop/`+today+`/events"`,
 		`data-fragment="/workshop/`+today+`/joblist"`)
-	todays := openStream(t, context.Background(), e.srv.URL+"/workshop/"+today+"/events")
-	tomorrows := openStream(t, context.Background(), e.srv.URL+"/workshop/2030-05-07/events")
+	todays := openStream(t, context.Background(), e, e.srv.URL+"/workshop/"+today+"/events")
+	tomorrows := openStream(t, context.Background(), e, e.srv.URL+"/workshop/2030-05-07/events")
 
 	publish(t, js, workshopevents.MaintenanceJobPlanned{PlanningDate: today, JobID: "j1"})
 	if got := todays.next(t); got != "event: planning\ndata: {\"date\":\""+today+"\",\"type\":\"MaintenanceJobPlanned\"}" {
@@ -185,7 +186,7 @@ func TestEventStreamOutlivesTheServersWriteTimeout(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	s := openStream(t, context.Background(), "http://"+ln.Addr().String()+"/workshop/"+today+"/events")
+	s := openStream(t, context.Background(), e, "http://"+ln.Addr().String()+"/workshop/"+today+"/events")
 	// The passage of time is the behaviour under test: the stream must still deliver
 	// after the write deadline a page would have had.
 	<-time.After(4 * writeTimeout)

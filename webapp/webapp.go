@@ -10,13 +10,22 @@
 // down. When JetStream is given, the workshop day view updates itself when jobs are
 // planned or finished anywhere (server-sent events fed by the workshop's events).
 //
-// A WebApp is an app.Module (Routes and Workers). It has no database: serve it with
-// Handler, whose /readyz does not check Postgres.
+// Staff sign in on /signin (sessions in Postgres, schema "webapp", package identity);
+// every page but /signin, /static and the health endpoints needs a session, and the
+// pages call the APIs with a bearer token minted for the signed-in staff member. API
+// clients and scripts get a token from POST /api/token (a staff account's user name
+// and password, or an API client's name and secret); every proxied /api request needs
+// one, allowed by the target operation's x-pitstop-roles (README, "Sign-in and tokens").
+//
+// A WebApp is an app.Module (Routes and Workers). Serve it with Handler, whose
+// /readyz does not check Postgres or the services.
 package webapp
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -24,15 +33,18 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pitstop/pitstop/shared-go/app"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/httpx"
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/webapp/internal/apiclient"
 	"github.com/pitstop/pitstop/webapp/internal/gateway"
+	"github.com/pitstop/pitstop/webapp/internal/identity"
 	"github.com/pitstop/pitstop/webapp/internal/live"
 	"github.com/pitstop/pitstop/webapp/internal/web"
 )
@@ -87,7 +99,31 @@ type Options struct {
 	// Transport sends the requests to the services (default: a tuned clone of
 	// http.DefaultTransport).
 	Transport http.RoundTripper
+
+	// Pool is the web app's database (staff accounts, API clients, sessions): its
+	// search_path must be schema "webapp" (postgres.Connect(ctx, url, webapp.Schema));
+	// New migrates it. Required.
+	Pool *pgxpool.Pool
+	// SigningKey signs the bearer tokens (AUTH_SIGNING_KEY); the services verify them
+	// with its public key (AUTH_PUBLIC_KEY). Required.
+	SigningKey ed25519.PrivateKey
+	// TokenTTL is how long a token is valid (default auth.DefaultTTL).
+	TokenTTL time.Duration
+	// AdminPassword is the password of the administrator "admin" that New creates when
+	// there is no administrator (PITSTOP_ADMIN_PASSWORD); "" makes it a random
+	// one-time password, logged and returned by BootstrapNotice.
+	AdminPassword string
+	// InsecureCookies drops the cookies' Secure flag, for plain-HTTP deployments
+	// reached by another name than localhost (browsers keep Secure cookies of
+	// http://localhost). Never in production.
+	InsecureCookies bool
+	// Identity tunes the accounts store (tests: cheaper password hashing); Now is
+	// taken from Options.Now.
+	Identity identity.Config
 }
+
+// Schema is the web app's Postgres schema (Options.Pool).
+const Schema = identity.Schema
 
 // WebApp is the web front-end and API gateway.
 type WebApp struct {
@@ -97,22 +133,47 @@ type WebApp struct {
 	log   *slog.Logger
 	reg   *prometheus.Registry
 
+	bootstrapNotice string
+
 	handlerOnce sync.Once
 	handler     http.Handler
 }
 
 var _ app.Module = (*WebApp)(nil)
 
-// New builds the webapp; it contacts nothing yet (the services may start later).
-func New(_ context.Context, o Options) (*WebApp, error) {
+// New builds the webapp: it migrates its database and creates the first
+// administrator if there is none; it contacts no service yet (they may start later).
+func New(ctx context.Context, o Options) (*WebApp, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	if o.Pool == nil {
+		return nil, errors.New("webapp: Options.Pool is required (the staff accounts and sessions)")
+	}
+	if len(o.SigningKey) != ed25519.PrivateKeySize {
+		return nil, errors.New("webapp: Options.SigningKey (an Ed25519 private key) is required")
+	}
+	if o.Now != nil {
+		o.Identity.Now = o.Now
+	}
+	ids, err := identity.Open(ctx, o.Pool, o.Identity)
+	if err != nil {
+		return nil, fmt.Errorf("webapp: %w", err)
+	}
+	notice, err := ids.Bootstrap(ctx, o.AdminPassword)
+	if err != nil {
+		return nil, fmt.Errorf("webapp: %w", err)
+	}
+	if notice != "" {
+		o.Log.Warn(notice)
+	}
+	signer := auth.NewSigner(o.SigningKey, o.TokenTTL)
+	verifier := auth.NewVerifier(o.SigningKey.Public().(ed25519.PublicKey))
 	if o.Location == nil {
 		o.Location = time.Local
 	}
 	gw, err := gateway.New(gateway.Config{Upstreams: o.Upstreams, Transport: o.Transport,
-		HealthInterval: o.HealthInterval, Log: o.Log, Registry: o.Registry})
+		HealthInterval: o.HealthInterval, Log: o.Log, Registry: o.Registry, Verifier: verifier})
 	if err != nil {
 		return nil, err
 	}
@@ -134,12 +195,18 @@ func New(_ context.Context, o Options) (*WebApp, error) {
 		Invoicing:     apiclient.NewInvoicing(gw.Upstream(Invoicing)),
 
 		Gateway: gw, Hub: hub, Location: o.Location, Now: o.Now, Log: o.Log,
+		Identity: ids, Signer: signer, InsecureCookies: o.InsecureCookies,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &WebApp{gw: gw, pages: pages, feed: feed, log: o.Log, reg: o.Registry}, nil
+	return &WebApp{gw: gw, pages: pages, feed: feed, log: o.Log, reg: o.Registry, bootstrapNotice: notice}, nil
 }
+
+// BootstrapNotice is what New logged when it created the first administrator (how to
+// sign in, with the one-time password if it chose one), or "" when an administrator
+// existed already. The all-in-one prints it.
+func (a *WebApp) BootstrapNotice() string { return a.bootstrapNotice }
 
 // Routes mounts the API gateway (/api/...), the pages and the static assets on r, and
 // makes unknown paths answer a problem document under /api/ and an HTML page elsewhere.

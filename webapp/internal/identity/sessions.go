@@ -47,6 +47,9 @@ func (s *Store) CreateSession(ctx context.Context, staffID int64) (string, Sessi
 // qualifiedStaffColumns are staffColumns of the table staff, for joins.
 var qualifiedStaffColumns = "staff." + strings.ReplaceAll(staffColumns, ", ", ", staff.")
 
+// SessionKey is the in-memory key (Session.Key) of the session with cookie value id.
+func SessionKey(id string) string { return fmt.Sprintf("%x", hashID(id)) }
+
 // touchEvery is how stale last_seen may get before a request updates it.
 const touchEvery = time.Minute
 

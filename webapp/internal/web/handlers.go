@@ -5,6 +5,20 @@
 // each form carries the id of what it creates, generated when the form is shown, so a
 // repeated submit creates nothing new; the start-the-next-day form carries the day it
 // expects to be current instead, so a repeated submit starts nothing.
+//
+// Sign-in, roles and CSRF (issue 13): every page except /signin and /static needs a
+// session (session.go); the API calls a page makes carry a bearer token minted for the
+// signed-in staff member (apiclient.WithToken), so the services see who acts. Restrict
+// a route to roles with r.With(h.requireRole(auth.FrontDesk, ...)) (administrators may
+// always); templates hide what the viewer cannot use with {{if .Can "frontdesk"}}
+// (a method of the embedded Layout; the viewer is filled in by render).
+//
+// Forms need nothing for CSRF: render inserts <input type="hidden" name="csrf_token">
+// with the session's token right after every <form ... method="post" ...> opening tag
+// of the rendered page, and checkCSRF refuses (403 page, nothing sent to any service)
+// every non-GET page request whose csrf_token field (or X-CSRF-Token header) does not
+// match its session's token. Cross-origin form posts are refused before that too
+// (http.CrossOriginProtection).
 package web
 
 import (
@@ -20,8 +34,11 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/pitstop/pitstop/shared-go/auth"
+
 	"github.com/pitstop/pitstop/webapp/internal/apiclient"
 	"github.com/pitstop/pitstop/webapp/internal/gateway"
+	accounts "github.com/pitstop/pitstop/webapp/internal/identity"
 	"github.com/pitstop/pitstop/webapp/internal/live"
 )
 
@@ -44,6 +61,14 @@ type Config struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *slog.Logger
+
+	// Identity keeps the staff accounts, API clients and sessions.
+	Identity *accounts.Store
+	// Signer mints the bearer tokens of /api/token and of the pages' API calls.
+	Signer *auth.Signer
+	// InsecureCookies drops the Secure flag of the cookies (plain-HTTP deployments
+	// other than localhost only).
+	InsecureCookies bool
 }
 
 // Handlers serves the pages.
@@ -53,6 +78,7 @@ type Handlers struct {
 	// startDay serialises this process's start-the-next-day submits, so that two
 	// submits of one form cannot both see the expected day and both start a day.
 	startDay sync.Mutex
+	tokens   tokenCache
 }
 
 // New parses the templates and returns the pages.
@@ -66,11 +92,14 @@ func New(c Config) (*Handlers, error) {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
+	if c.Identity == nil || c.Signer == nil {
+		return nil, errors.New("web: Identity and Signer are required")
+	}
 	tpl, err := parseTemplates()
 	if err != nil {
 		return nil, err
 	}
-	return &Handlers{Config: c, tpl: tpl}, nil
+	return &Handlers{Config: c, tpl: tpl, tokens: tokenCache{m: map[string]cachedToken{}}}, nil
 }
 
 // Routes mounts the pages and the static assets on r.
@@ -79,40 +108,64 @@ func (h *Handlers) Routes(r chi.Router) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusForbidden, "Forbidden", "This form was sent from another site and was refused.")
 	}))
+	r.Post("/api/token", h.issueToken)
 	r.Group(func(r chi.Router) {
 		r.Use(securityHeaders, cop.Handler)
-		r.Get("/", h.home)
-		r.Get("/about", h.about)
+		r.Get("/signin", h.signinForm)
+		r.Post("/signin", h.signin)
 
-		r.Get("/customers", h.listCustomers)
-		r.Get("/customers/new", h.newCustomer)
-		r.Post("/customers", h.registerCustomer)
-		r.Get("/customers/{customerId}", h.showCustomer)
-		r.Get("/customers/{customerId}/edit", h.editCustomer)
-		r.Post("/customers/{customerId}", h.updateCustomer)
+		// Everything else needs a session, and a POST its CSRF token.
+		r.Group(func(r chi.Router) {
+			r.Use(h.requireSession, h.checkCSRF)
+			r.Post("/signout", h.signout)
+			r.Get("/account/password", h.passwordForm)
+			r.Post("/account/password", h.changePassword)
 
-		r.Get("/vehicles", h.listVehicles)
-		r.Get("/vehicles/new", h.newVehicle)
-		r.Post("/vehicles", h.registerVehicle)
-		r.Get("/vehicles/{licenseNumber}", h.showVehicle)
+			r.Get("/", h.home)
+			r.Get("/about", h.about)
 
-		r.Get("/workshop", h.workshopToday)
-		r.Get("/workshop/schedule", h.newJob)
-		r.Post("/workshop/schedule", h.scheduleJob)
-		r.Get("/workshop/{date}", h.dayView)
-		r.Get("/workshop/{date}/joblist", h.jobList)
-		r.Get("/workshop/{date}/events", h.planningEvents)
-		r.Get("/workshop/{date}/jobs/{jobId}", h.showJob)
-		r.Get("/workshop/{date}/jobs/{jobId}/finish", h.finishJobForm)
-		r.Post("/workshop/{date}/jobs/{jobId}/finish", h.finishJob)
+			frontDesk := r.With(h.requireRole(auth.FrontDesk))
+			r.Get("/customers", h.listCustomers)
+			frontDesk.Get("/customers/new", h.newCustomer)
+			frontDesk.Post("/customers", h.registerCustomer)
+			r.Get("/customers/{customerId}", h.showCustomer)
+			frontDesk.Get("/customers/{customerId}/edit", h.editCustomer)
+			frontDesk.Post("/customers/{customerId}", h.updateCustomer)
 
-		r.Get("/business-day", h.businessDay)
-		r.Post("/business-day", h.startNextDay)
-		r.Get("/reminders", h.listReminders)
-		r.Get("/invoices", h.listInvoices)
-		r.Get("/invoices/{invoiceId}", h.showInvoice)
+			r.Get("/vehicles", h.listVehicles)
+			frontDesk.Get("/vehicles/new", h.newVehicle)
+			frontDesk.Post("/vehicles", h.registerVehicle)
+			r.Get("/vehicles/{licenseNumber}", h.showVehicle)
 
-		h.operationsRoutes(r)
+			planner := r.With(h.requireRole(auth.Planner))
+			mechanic := r.With(h.requireRole(auth.Mechanic))
+			r.Get("/workshop", h.workshopToday)
+			planner.Get("/workshop/schedule", h.newJob)
+			planner.Post("/workshop/schedule", h.scheduleJob)
+			r.Get("/workshop/{date}", h.dayView)
+			r.Get("/workshop/{date}/joblist", h.jobList)
+			r.Get("/workshop/{date}/events", h.planningEvents)
+			r.Get("/workshop/{date}/jobs/{jobId}", h.showJob)
+			mechanic.Get("/workshop/{date}/jobs/{jobId}/finish", h.finishJobForm)
+			mechanic.Post("/workshop/{date}/jobs/{jobId}/finish", h.finishJob)
+
+			admin := r.With(h.requireRole(auth.Administrator))
+			admin.Get("/business-day", h.businessDay)
+			admin.Post("/business-day", h.startNextDay)
+			r.Get("/reminders", h.listReminders)
+			r.Get("/invoices", h.listInvoices)
+			r.Get("/invoices/{invoiceId}", h.showInvoice)
+
+			admin.Get("/staff", h.staffPage)
+			admin.Post("/staff", h.addStaff)
+			admin.Post("/staff/{staffId}/disable", h.disableStaff)
+			admin.Post("/staff/{staffId}/enable", h.enableStaff)
+			admin.Post("/staff/clients", h.addClient)
+			admin.Post("/staff/clients/{clientId}/disable", h.disableClient)
+			admin.Post("/staff/clients/{clientId}/enable", h.enableClient)
+
+			h.operationsRoutes(r)
+		})
 	})
 	static := http.StripPrefix("/static/", http.FileServerFS(staticFiles()))
 	r.Get("/static/*", func(w http.ResponseWriter, r *http.Request) {
@@ -143,9 +196,15 @@ func securityHeaders(next http.Handler) http.Handler {
 type Layout struct {
 	Title string
 	// Nav is the active section: home, customers, vehicles, workshop, businessday,
-	// reminders, invoices, about.
+	// reminders, invoices, about, staff.
 	Nav string
+	// Viewer is who is signed in; render fills it in from the request.
+	Viewer Viewer
 }
+
+// Can reports whether the viewer may act in one of roles (an administrator may
+// always): templates hide what the viewer cannot use with {{if .Can "frontdesk"}}.
+func (l Layout) Can(roles ...string) bool { return l.Viewer.Can(roles...) }
 
 // render sends page with status.
 func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
@@ -154,7 +213,10 @@ func (h *Handlers) render(w http.ResponseWriter, r *http.Request, status int, pa
 
 // renderTemplate sends one named template of page with status.
 func (h *Handlers) renderTemplate(w http.ResponseWriter, r *http.Request, status int, page, name string, data any) {
-	b, err := h.tpl.execute(page, name, data)
+	b, err := h.tpl.execute(page, name, withViewer(data, viewerFrom(r.Context())))
+	if err == nil {
+		b = injectCSRF(b, csrfFrom(r.Context()))
+	}
 	if err != nil {
 		h.Log.ErrorContext(r.Context(), "render failed", "err", err, "request_id", middleware.GetReqID(r.Context()))
 		http.Error(w, "internal error", http.StatusInternalServerError)
