@@ -17,7 +17,8 @@ command -v kubectl >/dev/null 2>&1 || { echo "$0: kubectl not found on PATH (htt
 
 # The production Secrets come from env files holding placeholders until filled in.
 if [[ "$overlay" == production ]] && grep -qs CHANGE_ME "$dir"/secrets/*.env; then
-  echo "$0: $dir/secrets/*.env still say CHANGE_ME: put the real DATABASE_URL and SMTP_URL there first" >&2
+  echo "$0: $dir/secrets/*.env still say CHANGE_ME: put the real DATABASE_URL, SMTP_URL, AUTH_SIGNING_KEY," \
+    "PITSTOP_ADMIN_PASSWORD and AUTH_PUBLIC_KEY there first (go run ./cmd/pitstop keys prints a key pair)" >&2
   exit 1
 fi
 

@@ -44,6 +44,7 @@ const (
 	relay    = "relays"
 	mailer   = "contexts with Mail"
 	timeZone = "contexts with TimeZone"
+	api      = "services (APIs)"
 )
 
 var sections = map[reflect.Type]string{
@@ -54,6 +55,8 @@ var sections = map[reflect.Type]string{
 	reflect.TypeFor[config.Relay]():    relay,
 	reflect.TypeFor[config.Mail]():     mailer,
 	reflect.TypeFor[config.TimeZone](): timeZone,
+	reflect.TypeFor[config.Auth]():     api,
+	reflect.TypeFor[config.Metrics]():  common,
 }
 
 // envTags returns the env tags of t's fields, embedded structs included.
@@ -201,7 +204,7 @@ func loadBinaries(t *testing.T) (map[string]*binary, []string) {
 	var errs []string
 	want := map[string]*binary{}
 	for _, c := range system.Contexts(system.ContextOptions{}) {
-		readers := []string{common}
+		readers := []string{common, api}
 		if c.Mail {
 			readers = append(readers, mailer)
 		}

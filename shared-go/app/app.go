@@ -257,7 +257,7 @@ func connect(ctx context.Context, name, schema string, cfg config.Service) (Deps
 		pool.Close()
 		return Deps{}, nil, err
 	}
-	d := Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: NewRegistry(), MetricsToken: cfg.Auth.MetricsToken}
+	d := Deps{Pool: pool, NC: nc, JS: js, Log: log, Registry: NewRegistry(), MetricsToken: cfg.Metrics.Token}
 	if cfg.Auth.PublicKey != "" {
 		key, err := auth.ParsePublicKey(cfg.Auth.PublicKey)
 		if err != nil { // checked before connecting too (verifierFrom); kept for safety

@@ -68,16 +68,21 @@ type HTTP struct {
 	MaxBodyBytes    int64         `env:"HTTP_MAX_BODY_BYTES" envDefault:"65536"`
 }
 
-// Auth configures who may call a service. Every API route needs a bearer token signed
-// by the web app (shared-go/auth); a service verifies it with the web app's public key.
+// Auth configures who may call a service's API. Every API route needs a bearer token
+// signed by the web app (shared-go/auth); a service verifies it with the web app's
+// public key. Read by the services (cmd/service), not by the relays.
 type Auth struct {
 	// PublicKey is the web app's Ed25519 public key, 32 bytes in base64 or a PEM
-	// PUBLIC KEY. Required by every service with an API; without it a service refuses
-	// to start (it must never be open to whoever reaches its port).
+	// PUBLIC KEY. Required; without it a service refuses to start (it must never be
+	// open to whoever reaches its port).
 	PublicKey string `env:"AUTH_PUBLIC_KEY"`
-	// MetricsToken, when set, puts /metrics behind "Authorization: Bearer <token>"
+}
+
+// Metrics configures /metrics of every process.
+type Metrics struct {
+	// Token, when set, puts /metrics behind "Authorization: Bearer <token>"
 	// (Prometheus's authorization.credentials); empty leaves /metrics open.
-	MetricsToken string `env:"METRICS_TOKEN"`
+	Token string `env:"METRICS_TOKEN"`
 }
 
 // Relay configures an outbox relay (cmd/cdc).
@@ -103,6 +108,7 @@ type Service struct {
 	Mail
 	TimeZone
 	Auth
+	Metrics
 }
 
 // ExitConfig is the exit code of a process whose configuration is invalid.
