@@ -1,6 +1,7 @@
 package deploytest
 
 import (
+	"crypto/ed25519"
 	"fmt"
 	"maps"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/auth"
 )
 
 func TestComposeEveryServiceHasAHealthcheck(t *testing.T) {
@@ -440,6 +442,35 @@ func TestDockerfileBuildsEachContextsProcesses(t *testing.T) {
 			if st, ok := d.Stages[name]; ok && !slices.Contains(st.instruction("ENV"), "HTTP_ADDR="+want.addr) {
 				t.Errorf("Dockerfile stage %s: ENV %v, want HTTP_ADDR=%s (%s.Context)", name, st.instruction("ENV"), want.addr, c.Name)
 			}
+		}
+	}
+}
+
+// TestComposeAPIsTrustTheWebappsTokens: every API verifies tokens with the public half
+// of the key the web app signs them with (ADR 0007); a relay needs no key.
+func TestComposeAPIsTrustTheWebappsTokens(t *testing.T) {
+	t.Parallel()
+	p := loadCompose(t)
+	var signing string
+	for _, g := range goServices(t, p) {
+		if g.Context == "webapp" {
+			signing = env(g.Svc, "AUTH_SIGNING_KEY")
+		}
+	}
+	key, err := auth.ParsePrivateKey(signing)
+	if err != nil {
+		t.Fatalf("webapp AUTH_SIGNING_KEY: %v", err)
+	}
+	want := auth.EncodePublicKey(key.Public().(ed25519.PublicKey))
+	for _, g := range goServices(t, p) {
+		got := env(g.Svc, "AUTH_PUBLIC_KEY")
+		switch {
+		case g.Context == "webapp" || g.Relay:
+			if got != "" {
+				t.Errorf("%s has AUTH_PUBLIC_KEY but serves no API", g.Name)
+			}
+		case got != want:
+			t.Errorf("%s: AUTH_PUBLIC_KEY %q, want the web app's public key %q", g.Name, got, want)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pitstop/pitstop/cmd/pitstop/system"
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
@@ -51,6 +52,7 @@ func TestMetricsOfTheRunningSystem(t *testing.T) {
 		FreePorts:    true,
 		PollInterval: 100 * time.Millisecond,
 		Logger:       testutil.Logger(t),
+		SigningKey:   testutil.SigningKey(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +62,7 @@ func TestMetricsOfTheRunningSystem(t *testing.T) {
 			t.Errorf("stop: %v", err)
 		}
 	})
-	client := &http.Client{Timeout: 10 * time.Second}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: testutil.TokenTransport{Token: testutil.Token(t, auth.Administrator)}}
 	get := func(url string) (int, []byte) {
 		resp, err := client.Get(url)
 		if err != nil {

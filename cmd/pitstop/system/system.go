@@ -69,6 +69,9 @@ type Options struct {
 	AdminPassword string
 	// MetricsToken, when set, guards every /metrics.
 	MetricsToken string
+	// InsecureCookies lets the web app's session cookie go over plain HTTP (browsers
+	// other than Chrome and Firefox, which accept Secure cookies from localhost).
+	InsecureCookies bool
 }
 
 // Endpoint is one listening HTTP server.
@@ -85,6 +88,9 @@ type System struct {
 	NATSURL string
 	// Signer issues tokens the services accept (the web app's key): for tests and tools.
 	Signer *auth.Signer
+	// SignIn says how to sign in the first time (the web app's bootstrap notice: the
+	// one-time administrator password), or "" once an administrator exists.
+	SignIn string
 
 	urls   map[string]string
 	cancel context.CancelFunc
@@ -212,15 +218,22 @@ func (s *System) startWebApp(ctx, gctx context.Context, g *errgroup.Group, o Opt
 		return fmt.Errorf("webapp: %w", err)
 	}
 	s.closer = append(s.closer, nc.Close)
+	pool, err := postgres.Connect(ctx, o.DatabaseURL, webapp.Schema)
+	if err != nil {
+		return fmt.Errorf("webapp: %w", err)
+	}
+	s.closer = append(s.closer, pool.Close)
 	upstreams := map[string][]string{}
 	for _, c := range o.Contexts { // context names are the webapp's service names
 		upstreams[c.Name] = []string{s.urls[c.Name]}
 	}
 	wa, err := webapp.New(ctx, webapp.Options{Upstreams: upstreams, JetStream: js, Log: log,
-		Registry: app.NewRegistry(), Location: o.TimeZone})
+		Registry: app.NewRegistry(), Location: o.TimeZone, Pool: pool, SigningKey: o.SigningKey,
+		AdminPassword: o.AdminPassword, InsecureCookies: o.InsecureCookies})
 	if err != nil {
 		return fmt.Errorf("webapp: %w", err)
 	}
+	s.SignIn = wa.BootstrapNotice()
 	ln, err := s.listen(o, webapp.Name, 7005)
 	if err != nil {
 		return err
