@@ -19,6 +19,7 @@
 //	PITSTOP_ADMIN_PASSWORD  the first administrator's password (user admin); default: a
 //	               one-time password printed at first start, to be changed at first sign-in
 //	METRICS_TOKEN  when set, every /metrics needs "Authorization: Bearer <token>"
+//	INSECURE_COOKIES  true: the session cookie without Secure (default false)
 //
 // `pitstop keys` prints a fresh AUTH_SIGNING_KEY and its AUTH_PUBLIC_KEY (for compose,
 // Kubernetes Secrets, or services run one by one).
@@ -58,13 +59,16 @@ type cfg struct {
 	SigningKey    string `env:"AUTH_SIGNING_KEY"`
 	AdminPassword string `env:"PITSTOP_ADMIN_PASSWORD"`
 	MetricsToken  string `env:"METRICS_TOKEN"`
-	DatabaseURL   string `env:"DATABASE_URL"`
-	PGPort        int    `env:"PITSTOP_PG_PORT" envDefault:"5433"`
-	NATSURL       string `env:"NATS_URL"`
-	DataDir       string `env:"PITSTOP_DATA_DIR" envDefault:".pitstop-data"`
-	Host          string `env:"PITSTOP_HOST" envDefault:"127.0.0.1"`
-	NATSPort      int    `env:"PITSTOP_NATS_PORT" envDefault:"4223"`
-	SMTPURL       string `env:"SMTP_URL"`
+	// InsecureCookies: the session cookie without Secure, for browsers that refuse
+	// Secure cookies from plain http://127.0.0.1 (Chrome and Firefox accept them).
+	InsecureCookies bool   `env:"INSECURE_COOKIES" envDefault:"false"`
+	DatabaseURL     string `env:"DATABASE_URL"`
+	PGPort          int    `env:"PITSTOP_PG_PORT" envDefault:"5433"`
+	NATSURL         string `env:"NATS_URL"`
+	DataDir         string `env:"PITSTOP_DATA_DIR" envDefault:".pitstop-data"`
+	Host            string `env:"PITSTOP_HOST" envDefault:"127.0.0.1"`
+	NATSPort        int    `env:"PITSTOP_NATS_PORT" envDefault:"4223"`
+	SMTPURL         string `env:"SMTP_URL"`
 	config.Log
 	config.TimeZone
 }
@@ -133,7 +137,8 @@ func run() int {
 	}
 	sys, err := system.Start(ctx, system.Options{DatabaseURL: c.DatabaseURL, NATSURL: c.NATSURL,
 		DataDir: c.DataDir, Host: c.Host, NATSPort: c.NATSPort, Logger: log, Mail: sender, TimeZone: loc,
-		SigningKey: key, AdminPassword: c.AdminPassword, MetricsToken: c.MetricsToken})
+		SigningKey: key, AdminPassword: c.AdminPassword, MetricsToken: c.MetricsToken,
+		InsecureCookies: c.InsecureCookies})
 	if err != nil {
 		log.Error("start-up failed", "err", err)
 		return 1
@@ -151,6 +156,17 @@ func run() int {
 		fmt.Fprintf(tw, "mail\t%s\t(.eml files)\n\n", mailDir)
 	}
 	_ = tw.Flush()
+	fmt.Printf("Sign in at %s/signin", sys.URL("webapp"))
+	switch {
+	case sys.SignIn != "":
+		fmt.Printf(":\n  %s\n\n", sys.SignIn)
+	case c.AdminPassword != "":
+		fmt.Printf(" as admin with PITSTOP_ADMIN_PASSWORD (or as any staff account).\n\n")
+	default:
+		fmt.Printf(" with your staff account (the administrator's password was printed at the first start).\n\n")
+	}
+	fmt.Printf("API clients: POST %s/api/token {\"username\":...,\"password\":...} and send\n"+
+		"\"Authorization: Bearer <access_token>\" with every request (README, \"Signing in\").\n\n", sys.URL("webapp"))
 	if err := sys.Wait(); err != nil {
 		log.Error("pitstop stopped with an error", "err", err)
 		return 1
