@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/problem"
+	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
 // FuzzRegisterCustomerRequest drives POST /api/customers, through the real router and
@@ -58,7 +61,9 @@ func FuzzRegisterCustomerRequest(f *testing.F) {
 	h := newHarness(f, nil, nil)
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		before := h.storedFor(t)
-		first := post(h.Handler, contentType, body)
+		// As the front desk, whose role may register (a 401 or 403 fails checkAnswer).
+		token := testutil.Token(t, auth.FrontDesk)
+		first := post(h.Handler, token, contentType, body)
 		checkAnswer(t, first)
 		after := h.storedFor(t)
 		switch {
@@ -70,7 +75,7 @@ func FuzzRegisterCustomerRequest(f *testing.F) {
 			t.Fatalf("%d stored %+v -> %+v, want nothing", first.Code, before, after)
 		}
 
-		second := post(h.Handler, contentType, body)
+		second := post(h.Handler, token, contentType, body)
 		checkAnswer(t, second)
 		replayed := first.Code == http.StatusCreated && second.Code == http.StatusOK
 		if second.Code != first.Code && !replayed {
@@ -95,8 +100,9 @@ func FuzzRegisterCustomerRequest(f *testing.F) {
 	})
 }
 
-func post(handler http.Handler, contentType string, body []byte) *httptest.ResponseRecorder {
+func post(handler http.Handler, token, contentType string, body []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, "/api/customers", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -117,6 +123,8 @@ func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder) {
 		if loc := rec.Header().Get("Location"); loc != "/api/customers/"+c.CustomerID {
 			t.Fatalf("%d with Location %q for %s", rec.Code, loc, c.CustomerID)
 		}
+	case rec.Code == http.StatusUnauthorized || rec.Code == http.StatusForbidden:
+		t.Fatalf("%d: the token was refused, the input never reached the decoder: %s", rec.Code, rec.Body)
 	case rec.Code >= 400 && rec.Code < 500:
 		var p problem.Problem
 		if ct := rec.Header().Get("Content-Type"); ct != problem.ContentType {
@@ -128,4 +136,58 @@ func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder) {
 	default:
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
+}
+
+// FuzzListCustomersQuery drives GET /api/customers with arbitrary q, city, sort,
+// cursor and limit: the answer is a 200 page or a 400 problem, never a 5xx (a value
+// that reaches Postgres, a cursor's key included, must be one it can hold), and a
+// list stores nothing.
+//
+//	go test ./customers -run '^$' -fuzz FuzzListCustomersQuery
+func FuzzListCustomersQuery(f *testing.F) {
+	for _, seed := range [][5]string{
+		{"", "", "", "", ""},
+		{"lisa", "amst", "name", "", "2"},
+		{"%", "_", "-city", "", ""},
+		{`\`, `\%`, "customerId", "", ""},
+		{"a\x00b", "\xff", "-name", "", ""},
+		{"' OR 1=1 --", "Amsterdam", "name; DROP TABLE customers", "", "0"},
+		{"", "", "name", "YzI6bmFtZTo1OnNvbWVvbmU", ""}, // c2:name:5:someone
+		{"", "", "customerId", "YzI6Y3VzdG9tZXJJZDo1Ong", ""},
+		{"", "", "name", "YzI6bmFtZTo1OmEA", ""},  // c2:name:5:a\x00
+		{"", "", "-name", "YzI6LW5hbWU6NTr_", ""}, // c2:-name:5:\xff
+	} {
+		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4])
+	}
+	h := newHarness(f, nil, nil)
+	for _, name := range []string{"Lisa Verbeek", "anna de Boer", "100% Auto"} {
+		c := lisa()
+		c.Name = name
+		h.register(c)
+	}
+	f.Fuzz(func(t *testing.T, q, city, sort, cursor, limit string) {
+		before := h.storedFor(t)
+		query := url.Values{"q": {q}, "city": {city}, "sort": {sort}, "cursor": {cursor}, "limit": {limit}}
+		req := httptest.NewRequest(http.MethodGet, "/api/customers?"+query.Encode(), nil)
+		req.Header.Set("Authorization", "Bearer "+testutil.Token(t, auth.Mechanic))
+		rec := httptest.NewRecorder()
+		h.Handler.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK:
+			var l listJSON
+			if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil {
+				t.Fatalf("200 with body %s: %v", rec.Body, err)
+			}
+		case http.StatusBadRequest:
+			var p problem.Problem
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || len(p.Errors) == 0 {
+				t.Fatalf("400 without field errors: %s (%v)", rec.Body, err)
+			}
+		default:
+			t.Fatalf("%v: status %d: %s", query, rec.Code, rec.Body)
+		}
+		if after := h.storedFor(t); after != before {
+			t.Fatalf("a list stored %+v -> %+v", before, after)
+		}
+	})
 }

@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 
+	"github.com/pitstop/pitstop/shared-go/auth"
 	"github.com/pitstop/pitstop/shared-go/problem"
+	"github.com/pitstop/pitstop/shared-go/testutil"
 )
 
 // FuzzVehicleRequests drives POST /api/vehicles and PUT /api/vehicles/{licenseNumber}
@@ -63,11 +66,20 @@ func FuzzVehicleRequests(f *testing.F) {
 		}
 		req := httptest.NewRequest(method, target, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
+		// As the front desk, whose role may register and update.
+		req.Header.Set("Authorization", "Bearer "+testutil.Token(t, auth.FrontDesk))
 		rec := httptest.NewRecorder()
 		h.Handler.ServeHTTP(rec, req)
 		after := h.stored()
 
 		status := rec.Code
+		// The front desk may call every vehicles operation; a path that leaves them
+		// (/api/vehicles/../x) is nobody's but the administrator's, so 403 is right.
+		rest, vehiclePath := strings.CutPrefix(path.Clean(req.URL.Path), "/api/vehicles")
+		vehiclePath = vehiclePath && !strings.Contains(strings.TrimPrefix(rest, "/"), "/")
+		if status == http.StatusUnauthorized || status == http.StatusForbidden && vehiclePath {
+			t.Fatalf("%d: the token was refused, the input never reached the decoder: %s", status, rec.Body)
+		}
 		if status >= 500 {
 			t.Fatalf("%s %s %q: status %d: %s", method, target, body, status, rec.Body)
 		}
@@ -112,6 +124,59 @@ func FuzzVehicleRequests(f *testing.F) {
 			if _, err := h.Pool.Exec(t.Context(), `DELETE FROM outbox`); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// FuzzListVehiclesQuery drives GET /api/vehicles with arbitrary q, ownerId, sort,
+// cursor and limit: the answer is a 200 page or a 400 problem, never a 5xx (a value
+// that reaches Postgres, a cursor's key included, must be one it can hold), and a
+// list stores nothing.
+//
+//	go test ./vehicles -run '^$' -fuzz FuzzListVehiclesQuery
+func FuzzListVehiclesQuery(f *testing.F) {
+	for _, seed := range [][5]string{
+		{"", "", "", "", ""},
+		{"ab-1", ownerLisa, "brand", "", "2"},
+		{"%", "", "-licenseNumber", "", ""},
+		{`\`, "nope", "-brand", "", ""},
+		{"a\x00b", "", "brand", "", ""},
+		{"' OR 1=1 --", "", "licenseNumber; DROP TABLE vehicles", "", "0"},
+		{"", "", "brand", "djI6YnJhbmQ6NTphdWRp", ""}, // v2:brand:5:audi
+		{"", "", "licenseNumber", "djI6bGljZW5zZU51bWJlcjo1Ong", ""},
+		{"", "", "brand", "djI6YnJhbmQ6NTphAA", ""},  // v2:brand:5:a\x00
+		{"", "", "-brand", "djI6LWJyYW5kOjU6_w", ""}, // v2:-brand:5:\xff
+	} {
+		f.Add(seed[0], seed[1], seed[2], seed[3], seed[4])
+	}
+	h := newHarness(f, nil, nil)
+	h.register(golf())
+	h.register(vehicleJSON{LicenseNumber: "12-AB-34", Brand: "Audi", Type: "A4_Avant", OwnerID: ownerBram})
+	f.Fuzz(func(t *testing.T, q, owner, sort, cursor, limit string) {
+		h := *h // the same service, reporting to this input's t (f must not be used here)
+		h.T = t
+		before := h.stored()
+		query := url.Values{"q": {q}, "ownerId": {owner}, "sort": {sort}, "cursor": {cursor}, "limit": {limit}}
+		req := httptest.NewRequest(http.MethodGet, "/api/vehicles?"+query.Encode(), nil)
+		req.Header.Set("Authorization", "Bearer "+testutil.Token(t, auth.Planner))
+		rec := httptest.NewRecorder()
+		h.Handler.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusOK:
+			var l listJSON
+			if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil {
+				t.Fatalf("200 with body %s: %v", rec.Body, err)
+			}
+		case http.StatusBadRequest:
+			var p problem.Problem
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || len(p.Errors) == 0 {
+				t.Fatalf("400 without field errors: %s (%v)", rec.Body, err)
+			}
+		default:
+			t.Fatalf("%v: status %d: %s", query, rec.Code, rec.Body)
+		}
+		if after := h.stored(); after != before {
+			t.Fatalf("a list stored %+v -> %+v", before, after)
 		}
 	})
 }
