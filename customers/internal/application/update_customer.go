@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pitstop/pitstop/shared-go/precondition"
+
 	"github.com/google/uuid"
 
 	"github.com/pitstop/pitstop/customers/internal/domain"
@@ -22,7 +24,7 @@ type UpdateCustomer struct {
 	// Details are the customer's new contact data (all fields, as in a registration).
 	Details domain.Details
 	// Precondition is what the stored version must satisfy (Unconditional by default).
-	Precondition Precondition
+	Precondition precondition.Precondition
 }
 
 // CustomerUpdater is the storage UpdateCustomerHandler needs.

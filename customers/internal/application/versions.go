@@ -2,7 +2,6 @@ package application
 
 import (
 	"errors"
-	"slices"
 
 	"github.com/pitstop/pitstop/customers/internal/domain"
 )
@@ -19,32 +18,3 @@ type VersionedCustomer struct {
 // ErrStaleCustomer is returned by an update whose precondition does not hold: the
 // customer was changed (by someone else) since the client read the version it named.
 var ErrStaleCustomer = errors.New("the customer was changed by someone else since it was read")
-
-// Precondition is what a conditional update requires of the stored version (the HTTP
-// port makes it from If-Match). The zero value is no precondition: the update is
-// unconditional.
-type Precondition struct {
-	any      bool
-	versions []int64
-	set      bool
-}
-
-// Unconditional is no precondition (a PUT without If-Match).
-var Unconditional = Precondition{}
-
-// IfExists holds for any stored version (If-Match: *).
-var IfExists = Precondition{any: true, set: true}
-
-// IfVersion holds when the stored version is one of versions; with none it never
-// holds (an If-Match naming only tags this service did not hand out).
-func IfVersion(versions ...int64) Precondition {
-	return Precondition{versions: versions, set: true}
-}
-
-// Holds reports whether a customer at version satisfies p.
-func (p Precondition) Holds(version int64) bool {
-	if !p.set || p.any {
-		return true
-	}
-	return slices.Contains(p.versions, version)
-}

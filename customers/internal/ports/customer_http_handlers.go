@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/pitstop/pitstop/shared-go/precondition"
+
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
@@ -112,7 +114,7 @@ func (h *HTTPHandlers) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", location(res.Customer))
-	w.Header().Set("ETag", etag(res.Version))
+	w.Header().Set("ETag", precondition.ETag(res.Version))
 	status := http.StatusCreated
 	if !res.Created {
 		status = http.StatusOK
@@ -131,7 +133,7 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	pre, err := precondition(r)
+	pre, err := precondition.FromRequest(r)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
@@ -142,7 +144,7 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(c.Version))
+	w.Header().Set("ETag", precondition.ETag(c.Version))
 	httpx.WriteJSON(w, http.StatusOK, toResponse(c.Customer, c.Version))
 }
 
@@ -157,7 +159,7 @@ func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(c.Version))
+	w.Header().Set("ETag", precondition.ETag(c.Version))
 	httpx.WriteJSON(w, http.StatusOK, toResponse(c.Customer, c.Version))
 }
 
@@ -187,7 +189,7 @@ func pathID(r *http.Request) (uuid.UUID, bool) {
 // the rest (decode and field errors, paging, 499, 500).
 func errorResponses(log *slog.Logger) *problem.Translator {
 	return problem.NewTranslator("customers", log,
-		problem.Field(errBadIfMatch, headerIfMatch, `must be * or a list of entity tags such as "3"`),
+		problem.Field(precondition.ErrMalformed, precondition.Header, `must be * or a list of entity tags such as "3"`),
 		problem.Is(domain.ErrCustomerNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "customer not found"}),
 		problem.Is(application.ErrStaleCustomer, problem.Problem{
 			Type:   "https://pitstop.example/problems/stale-customer",

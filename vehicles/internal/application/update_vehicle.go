@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pitstop/pitstop/shared-go/precondition"
+
 	"github.com/pitstop/pitstop/serviceapis/vehicleevents"
 	"github.com/pitstop/pitstop/shared-go/events"
 	"github.com/pitstop/pitstop/vehicles/internal/domain"
@@ -20,7 +22,7 @@ type UpdateVehicle struct {
 	// Details are the vehicle's new data (all fields, as in a registration).
 	Details domain.Details
 	// Precondition is what the stored version must satisfy (Unconditional by default).
-	Precondition Precondition
+	Precondition precondition.Precondition
 }
 
 // VehicleUpdater is the storage UpdateVehicleHandler needs.

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/pitstop/pitstop/shared-go/precondition"
+
 	"github.com/go-chi/chi/v5"
 
 	"github.com/pitstop/pitstop/shared-go/httpx"
@@ -106,7 +108,7 @@ func (h *HTTPHandlers) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", location(res.Vehicle))
-	w.Header().Set("ETag", etag(res.Version))
+	w.Header().Set("ETag", precondition.ETag(res.Version))
 	status := http.StatusCreated
 	if !res.Created {
 		status = http.StatusOK
@@ -127,7 +129,7 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	pre, err := precondition(r)
+	pre, err := precondition.FromRequest(r)
 	if err != nil {
 		h.errs.Respond(w, r, err)
 		return
@@ -138,7 +140,7 @@ func (h *HTTPHandlers) update(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(v.Version))
+	w.Header().Set("ETag", precondition.ETag(v.Version))
 	httpx.WriteJSON(w, http.StatusOK, toResponse(v.Vehicle, v.Version))
 }
 
@@ -148,7 +150,7 @@ func (h *HTTPHandlers) get(w http.ResponseWriter, r *http.Request) {
 		h.errs.Respond(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", etag(v.Version))
+	w.Header().Set("ETag", precondition.ETag(v.Version))
 	httpx.WriteJSON(w, http.StatusOK, toResponse(v.Vehicle, v.Version))
 }
 
@@ -173,7 +175,7 @@ func (h *HTTPHandlers) list(w http.ResponseWriter, r *http.Request) {
 func errorResponses(log *slog.Logger) *problem.Translator {
 	return problem.NewTranslator("vehicles", log,
 		problem.Field(application.ErrInvalidOwnerFilter, "ownerId", "must be a UUID"),
-		problem.Field(errBadIfMatch, headerIfMatch, `must be * or a list of entity tags such as "3"`),
+		problem.Field(precondition.ErrMalformed, precondition.Header, `must be * or a list of entity tags such as "3"`),
 		problem.Is(domain.ErrVehicleNotFound, problem.Problem{Status: http.StatusNotFound, Detail: "vehicle not found"}),
 		problem.Is(application.ErrStaleVehicle, problem.Problem{
 			Type:   "https://pitstop.example/problems/stale-vehicle",
