@@ -1,10 +1,14 @@
 package k8stest
 
 import (
-	corev1 "k8s.io/api/core/v1"
+	"crypto/ed25519"
 	"slices"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/pitstop/pitstop/shared-go/auth"
 )
 
 // TestDevPostgresDecodesItsLog: the dev Postgres runs with wal_level=logical and room
@@ -117,4 +121,25 @@ func findContainer(t *testing.T, m *manifests, deployment string) (c corev1.Cont
 	}
 	t.Fatalf("%s: no Deployment %s", m.overlay, deployment)
 	return c
+}
+
+// TestDevAPIsTrustTheWebappsTokens: in dev (and canary, built on it) every API verifies
+// tokens with the public half of the web app's signing key (ADR 0007).
+func TestDevAPIsTrustTheWebappsTokens(t *testing.T) {
+	t.Parallel()
+	for _, overlay := range []string{"dev", "canary"} {
+		m := build(t, overlay)
+		wenv, _ := m.env(findContainer(t, m, "webapp"))
+		key, err := auth.ParsePrivateKey(wenv["AUTH_SIGNING_KEY"])
+		if err != nil {
+			t.Fatalf("%s webapp AUTH_SIGNING_KEY: %v", overlay, err)
+		}
+		want := auth.EncodePublicKey(key.Public().(ed25519.PublicKey))
+		for _, c := range []string{"customers", "vehicles", "workshop", "notifications", "invoicing", "timekeeper", "auditlog"} {
+			env, _ := m.env(findContainer(t, m, c))
+			if env["AUTH_PUBLIC_KEY"] != want {
+				t.Errorf("%s %s AUTH_PUBLIC_KEY=%q, want the web app's public key %q", overlay, c, env["AUTH_PUBLIC_KEY"], want)
+			}
+		}
+	}
 }
