@@ -95,9 +95,13 @@ type invoice struct {
 // dayJob is a maintenance job the scenario planned.
 type dayJob struct {
 	id, owner, plate, description string
+	plannedOn                     string // the day it was first planned on
 	start, end                    time.Time
 	finished                      bool
 }
+
+// auditWait is an event the audit log must show before the next business day begins.
+type auditWait struct{ eventType, day, jobID string }
 
 // sameSet reports whether a and b hold the same strings, in any order.
 func sameSet(a, b []string) bool {
@@ -141,6 +145,7 @@ func businessDaySteps(sc *godog.ScenarioContext, w *world) {
 		nextFree   = 8 * time.Hour                                      // the next free start on tomorrow, for the mechanic's jobs
 		newDay     string                                               // the business day the scenario started
 		dayHandled bool                                                 // something the new day caused was seen
+		waits      []auditWait                                          // cancellations and moves to see in the audit log
 	)
 
 	// A scenario that takes the mail server down must never leave it down for the
@@ -310,7 +315,7 @@ func businessDaySteps(sc *godog.ScenarioContext, w *world) {
 		if err != nil {
 			return nil, err
 		}
-		j := &dayJob{id: uuid.NewString(), owner: owner, plate: car.LicenseNumber, description: description, start: start, end: end}
+		j := &dayJob{id: uuid.NewString(), owner: owner, plate: car.LicenseNumber, description: description, start: start, end: end, plannedOn: day}
 		req := planJobRequest{JobID: j.id, StartTime: start.Format(time.RFC3339), EndTime: end.Format(time.RFC3339),
 			Description: description,
 			Customer:    jobCustomer{CustomerID: c.CustomerID, Name: c.Name, TelephoneNumber: c.TelephoneNumber},
@@ -408,10 +413,18 @@ func businessDaySteps(sc *godog.ScenarioContext, w *world) {
 	// order).
 	jobEventsPublished := func() error {
 		return eventually(10*time.Second, func() error {
+			for _, e := range waits {
+				ids, err := auditJobIDs(e.eventType, e.day)
+				if err != nil {
+					return err
+				}
+				if !slices.Contains(ids, e.jobID) {
+					return fmt.Errorf("the audit log does not show %s of job %s on %s yet", e.eventType, e.jobID, e.day)
+				}
+			}
 			byDay := map[string][]*dayJob{}
 			for _, j := range jobs {
-				day := j.start.Format(time.DateOnly)
-				byDay[day] = append(byDay[day], j)
+				byDay[j.plannedOn] = append(byDay[j.plannedOn], j)
 			}
 			for day, js := range byDay {
 				planned, err := auditJobIDs("workshop.MaintenanceJobPlanned", day)
@@ -639,7 +652,7 @@ func businessDaySteps(sc *godog.ScenarioContext, w *world) {
 		if d.Date != want {
 			return fmt.Errorf("the business day %s began, want %s (did another day begin meanwhile?)", d.Date, want)
 		}
-		newDay = d.Date
+		newDay, today, dayHandled = d.Date, d.Date, false
 		return nil
 	})
 	sc.Step(`^the mail server is back$`, func() error {
@@ -1062,5 +1075,122 @@ func businessDaySteps(sc *godog.ScenarioContext, w *world) {
 			return fmt.Errorf("the audit log shows %v, want the invoice %s for %s of %d cents", data, inv.InvoiceID, c.CustomerID, inv.Amount.Cents)
 		}
 		return nil
+	})
+
+	// Cancelling and moving tomorrow's jobs.
+
+	jobOn := func(plate string) (*dayJob, error) {
+		for _, j := range jobs {
+			if strings.EqualFold(j.plate, plate) && !j.finished {
+				return j, nil
+			}
+		}
+		return nil, fmt.Errorf("no unfinished job was planned for vehicle %s", plate)
+	}
+	sc.Step(`^the planner cancels the job on vehicle "([^"]*)"$`, func(plate string) error {
+		j, err := jobOn(plate)
+		if err != nil {
+			return err
+		}
+		day := j.start.Format(time.DateOnly)
+		if err := w.call(http.MethodPost, "workshop", "/api/workshopplanning/"+day+"/jobs/"+j.id+"/cancel",
+			map[string]string{"reason": "The customer called to cancel."}); err != nil {
+			return err
+		}
+		if err := w.expectStatus(http.StatusOK); err != nil {
+			return fmt.Errorf("cancelling the job on %s: %w", plate, err)
+		}
+		waits = append(waits, auditWait{"workshop.MaintenanceJobCancelled", day, j.id})
+		return nil
+	})
+	sc.Step(`^the planner moves the job on vehicle "([^"]*)" to (\d\d:\d\d) to (\d\d:\d\d) (tomorrow|the day after tomorrow)$`,
+		func(plate, from, to, when string) error {
+			j, err := jobOn(plate)
+			if err != nil {
+				return err
+			}
+			day, err := tomorrow()
+			if err != nil {
+				return err
+			}
+			if when != "tomorrow" {
+				d, _ := time.Parse(time.DateOnly, day)
+				day = d.AddDate(0, 0, 1).Format(time.DateOnly)
+			}
+			f, err := clock(from)
+			if err != nil {
+				return err
+			}
+			t, err := clock(to)
+			if err != nil {
+				return err
+			}
+			start, err := at(day, f)
+			if err != nil {
+				return err
+			}
+			end, err := at(day, t)
+			if err != nil {
+				return err
+			}
+			oldDay := j.start.Format(time.DateOnly)
+			if err := w.call(http.MethodPost, "workshop", "/api/workshopplanning/"+oldDay+"/jobs/"+j.id+"/move", map[string]string{
+				"planningDate": day, "startTime": start.Format(time.RFC3339), "endTime": end.Format(time.RFC3339)}); err != nil {
+				return err
+			}
+			if err := w.expectStatus(http.StatusOK); err != nil {
+				return fmt.Errorf("moving the job on %s: %w", plate, err)
+			}
+			var moved job
+			if err := w.decode(&moved); err != nil {
+				return err
+			}
+			if moved.Status != "Planned" || !sameInstant(moved.StartTime, start) || !sameInstant(moved.EndTime, end) {
+				return fmt.Errorf("the moved job is %s, want it Planned from %s to %s on %s", w.body, from, to, day)
+			}
+			waits = append(waits, auditWait{"workshop.MaintenanceJobMoved", oldDay, j.id})
+			j.start, j.end = start, end
+			return nil
+		})
+	sc.Step(`^the job on vehicle "([^"]*)" shows as (Cancelled|Moved) in tomorrow's planning$`, func(plate, status string) error {
+		var j *dayJob
+		for _, dj := range jobs {
+			if strings.EqualFold(dj.plate, plate) {
+				j = dj
+			}
+		}
+		if j == nil {
+			return fmt.Errorf("no job was planned for vehicle %s", plate)
+		}
+		day, err := tomorrow()
+		if err != nil {
+			return err
+		}
+		if err := w.call(http.MethodGet, "workshop", "/api/workshopplanning/"+day+"/jobs/"+j.id, nil); err != nil {
+			return err
+		}
+		if err := w.expectStatus(http.StatusOK); err != nil {
+			return err
+		}
+		var got job
+		if err := w.decode(&got); err != nil {
+			return err
+		}
+		if got.Status != status {
+			return fmt.Errorf("the job on %s is %s, want %s", plate, got.Status, status)
+		}
+		return nil
+	})
+	sc.Step(`^the mechanic cannot finish the cancelled job on vehicle "([^"]*)"$`, func(plate string) error {
+		j, err := jobOn(plate)
+		if err != nil {
+			return err
+		}
+		day := j.start.Format(time.DateOnly)
+		if err := w.call(http.MethodPut, "workshop", "/api/workshopplanning/"+day+"/jobs/"+j.id+"/finish", map[string]string{
+			"actualStartTime": j.start.Format(time.RFC3339), "actualEndTime": j.end.Format(time.RFC3339), "notes": "Done."}); err != nil {
+			return err
+		}
+		return w.expectStatus(http.StatusConflict)
 	})
 }

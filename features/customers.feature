@@ -50,3 +50,35 @@ Feature: Registering the garage's customers
     When the front desk registers "Gus Second" with the customer number of "Fay First"
     Then the registration is refused as a conflict
     And there is no customer named "Gus Second"
+
+  Scenario: The front desk finds customers by name and city
+    Given "Xander Zoekmans" is a registered customer living in "Utrecht"
+    And "Xenia Zoekmans" is a registered customer living in "Amersfoort"
+    And "Yara Zoekmans" is a registered customer living in "Uden"
+    And "Xavier Elders" is a registered customer living in "Utrecht"
+    When the front desk searches the customers for "ZOEKMANS"
+    Then the front desk finds, in this order
+      | Xander Zoekmans |
+      | Xenia Zoekmans  |
+      | Yara Zoekmans   |
+    When the front desk searches the customers for "zoekmans" in the cities starting with "u"
+    Then the front desk finds, in this order
+      | Xander Zoekmans |
+      | Yara Zoekmans   |
+    When the front desk searches the customers for "zoekmans", sorted by city descending
+    Then the front desk finds, in this order
+      | Xander Zoekmans |
+      | Yara Zoekmans   |
+      | Xenia Zoekmans  |
+
+  Scenario: A change based on a stale copy does not overwrite a colleague's change
+    Given "Stan Stale" is a registered customer
+    And the front desk opens "Stan Stale"
+    And a colleague opens "Stan Stale" and changes the address to "9 Colleague Road"
+    When the front desk saves its copy of "Stan Stale" with the address "5 Stale Street"
+    Then the change is refused because "Stan Stale" was changed meanwhile
+    And "Stan Stale" lives at "9 Colleague Road" in "Amsterdam"
+    When the front desk opens "Stan Stale"
+    And the front desk saves its copy of "Stan Stale" with the address "5 Stale Street"
+    Then the change is accepted
+    And "Stan Stale" lives at "5 Stale Street" in "Amsterdam"

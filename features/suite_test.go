@@ -46,8 +46,9 @@ func TestFeatures(t *testing.T) {
 	suite := godog.TestSuite{
 		Name: "pitstop",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			w := &world{sys: sys, smtp: smtp, client: &http.Client{Timeout: 10 * time.Second,
-				Transport: testutil.TokenTransport{Token: testutil.Token(t, auth.Administrator)}}, ids: map[string]string{}}
+			w := &world{sys: sys, smtp: smtp, ids: map[string]string{},
+				tokenFor: func(r auth.Role) string { return testutil.Token(t, r) }}
+			w.signIn(auth.Administrator)
 			for _, register := range stepRegistrars {
 				register(sc, w)
 			}
@@ -69,16 +70,32 @@ func TestFeatures(t *testing.T) {
 // world is one scenario's state: the running system and its mail server, the last
 // HTTP exchange, and the ids the scenario created, by the business name it used.
 type world struct {
-	sys    *system.System
-	smtp   *testutil.SMTPServer
-	client *http.Client
-	status int
-	body   []byte
-	ids    map[string]string
+	sys      *system.System
+	smtp     *testutil.SMTPServer
+	client   *http.Client
+	tokenFor func(auth.Role) string // a token the system accepts, for a staff member of the role
+	status   int
+	header   http.Header
+	body     []byte
+	ids      map[string]string
 }
+
+// signIn makes every later request of the scenario carry a token of the role (a
+// scenario starts signed in as an administrator).
+func (w *world) signIn(role auth.Role) {
+	w.client = &http.Client{Timeout: 10 * time.Second, Transport: testutil.TokenTransport{Token: w.tokenFor(role)}}
+}
+
+// signOut makes every later request of the scenario carry no token at all.
+func (w *world) signOut() { w.client = &http.Client{Timeout: 10 * time.Second} }
 
 // call sends a JSON request to the named service and records the answer.
 func (w *world) call(method, service, path string, payload any) error {
+	return w.callWith(method, service, path, payload, nil)
+}
+
+// callWith is call with extra request headers (If-Match, ...).
+func (w *world) callWith(method, service, path string, payload any, headers map[string]string) error {
 	var rdr io.Reader
 	switch p := payload.(type) {
 	case nil:
@@ -98,12 +115,15 @@ func (w *world) call(method, service, path string, payload any) error {
 	if rdr != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	w.status = resp.StatusCode
+	w.status, w.header = resp.StatusCode, resp.Header
 	w.body, err = io.ReadAll(resp.Body)
 	return err
 }

@@ -123,3 +123,53 @@ Feature: Planning the workshop's maintenance jobs
     Then the audit log shows 1 WorkshopPlanningCreated event for that day
     And the audit log shows 1 MaintenanceJobPlanned event for that day
     And the audit log shows 1 MaintenanceJobFinished event for that day
+
+  Scenario: A cancelled job is neither reminded nor invoiced
+    Given "Cas Cancel" is a customer of the garage who drives "CN-01-AA", a "Fiat" "500"
+    And "Dirk Kept" is a customer of the garage who drives "CN-02-AA", a "Fiat" "Tipo"
+    And "Eva Billed" is a customer of the garage who drives "CN-03-AA", a "Fiat" "Doblo"
+    And the planner has planned "Oil change" for vehicle "CN-01-AA" from 08:00 to 10:00 tomorrow
+    And the planner has planned "Brake check" for vehicle "CN-02-AA" from 09:00 to 10:00 tomorrow
+    And the mechanic has finished "New tyres" on vehicle "CN-03-AA" after 1 hour of work
+    When the planner cancels the job on vehicle "CN-01-AA"
+    Then the job on vehicle "CN-01-AA" shows as Cancelled in tomorrow's planning
+    And the mechanic cannot finish the cancelled job on vehicle "CN-01-AA"
+    When the next business day begins
+    Then "Dirk Kept" receives 1 reminder e-mail
+    And "Cas Cancel" receives no reminder
+    And the print company receives 1 invoice e-mail for "Eva Billed"
+    And there is no invoice for "Cas Cancel"
+
+  Scenario: A job moved to another time is reminded at its new time
+    Given "Tim Later" is a customer of the garage who drives "MV-01-AA", a "Audi" "A3"
+    And the planner has planned "Yearly service" for vehicle "MV-01-AA" from 08:00 to 10:00 tomorrow
+    When the planner moves the job on vehicle "MV-01-AA" to 14:00 to 16:00 tomorrow
+    And the next business day begins
+    Then "Tim Later" receives 1 reminder e-mail
+    And the reminder e-mail to "Tim Later" lists "Yearly service" for vehicle "MV-01-AA" from 14:00 to 16:00
+
+  Scenario: A job moved to another day is reminded on the new day only
+    Given "Mo Mover" is a customer of the garage who drives "MV-02-AA", a "Audi" "A4"
+    And "Stella Stay" is a customer of the garage who drives "MV-03-AA", a "Audi" "A6"
+    And the planner has planned "Oil change" for vehicle "MV-02-AA" from 08:00 to 10:00 tomorrow
+    And the planner has planned "Brake check" for vehicle "MV-03-AA" from 09:00 to 10:00 tomorrow
+    When the planner moves the job on vehicle "MV-02-AA" to 13:00 to 15:00 the day after tomorrow
+    Then the job on vehicle "MV-02-AA" shows as Moved in tomorrow's planning
+    When the next business day begins
+    Then "Stella Stay" receives 1 reminder e-mail
+    And "Mo Mover" receives no reminder
+    When the next business day begins
+    Then "Mo Mover" receives 1 reminder e-mail
+    And the reminder e-mail to "Mo Mover" lists "Oil change" for vehicle "MV-02-AA" from 13:00 to 15:00
+
+  Scenario: A job cannot be moved into a slot where 3 jobs already run
+    Given the planner works on the planning of a day far in the future
+    And the planner has planned
+      | description  | vehicle  | from  | to    |
+      | Oil change   | MF-01-AA | 08:00 | 12:00 |
+      | Brake pads   | MF-02-BB | 09:00 | 11:00 |
+      | New tyres    | MF-03-CC | 08:30 | 10:30 |
+      | Wiper blades | MF-04-DD | 13:00 | 14:00 |
+    When the planner moves the job on vehicle "MF-04-DD" to 09:30 to 10:00 on that day
+    Then the planner is told "Maintenance job overlaps with more than 3 other jobs"
+    And the planning shows "Wiper blades" for vehicle "MF-04-DD" from 13:00 to 14:00 as Planned

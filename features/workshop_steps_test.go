@@ -220,7 +220,7 @@ func workshopSteps(sc *godog.ScenarioContext, w *world) {
 		}
 		return w.expectStatus(http.StatusNotFound)
 	})
-	sc.Step(`^the planner plans "([^"]*)" for vehicle "([^"]*)" from (\d\d:\d\d) to (\d\d:\d\d)$`, planJob)
+	sc.Step(`^(?:the planner plans|I plan) "([^"]*)" for vehicle "([^"]*)" from (\d\d:\d\d) to (\d\d:\d\d)$`, planJob)
 	sc.Step(`^the planner has planned "([^"]*)" for vehicle "([^"]*)" from (\d\d:\d\d) to (\d\d:\d\d)$`, planned)
 	sc.Step(`^the planner has planned$`, func(table *godog.Table) error {
 		for i, row := range table.Rows {
@@ -343,7 +343,7 @@ func workshopSteps(sc *godog.ScenarioContext, w *world) {
 		}
 		return nil
 	})
-	sc.Step(`^the mechanic finishes the job on vehicle "([^"]*)", having worked from (\d\d:\d\d) to (\d\d:\d\d), noting "([^"]*)"$`, finish)
+	sc.Step(`^(?:the mechanic finishes|I finish) the job on vehicle "([^"]*)", having worked from (\d\d:\d\d) to (\d\d:\d\d), noting "([^"]*)"$`, finish)
 	sc.Step(`^the mechanic has finished the job on vehicle "([^"]*)", having worked from (\d\d:\d\d) to (\d\d:\d\d), noting "([^"]*)"$`,
 		func(plate, from, to, notes string) error {
 			if err := finish(plate, from, to, notes); err != nil {
@@ -448,5 +448,47 @@ func workshopSteps(sc *godog.ScenarioContext, w *world) {
 				}
 			}
 			return nil
+		})
+
+	sc.Step(`^the planner moves the job on vehicle "([^"]*)" to (\d\d:\d\d) to (\d\d:\d\d) on that day$`, func(plate, from, to string) error {
+		id, err := jobID(plate)
+		if err != nil {
+			return err
+		}
+		start, end, err := slot(from, to, 0)
+		if err != nil {
+			return err
+		}
+		return w.call(http.MethodPost, "workshop", planningPath()+"/jobs/"+id+"/move", map[string]string{
+			"startTime": start.Format(time.RFC3339), "endTime": end.Format(time.RFC3339)})
+	})
+	sc.Step(`^the audit log, asked for what "([^"]*)" did, shows (\d+) (MaintenanceJobPlanned|MaintenanceJobFinished) events? for that day$`,
+		func(actor string, n int, typ string) error {
+			q := url.Values{"type": {"pitstop.workshop." + typ}, "subject": {day}, "actor": {actor}}
+			return eventually(10*time.Second, func() error {
+				if err := w.call(http.MethodGet, "auditlog", "/api/auditlog?"+q.Encode(), nil); err != nil {
+					return err
+				}
+				if err := w.expectStatus(http.StatusOK); err != nil {
+					return err
+				}
+				var page struct {
+					Items []struct {
+						Actor string `json:"actor"`
+					} `json:"items"`
+				}
+				if err := w.decode(&page); err != nil {
+					return err
+				}
+				if len(page.Items) != n {
+					return fmt.Errorf("the audit log holds %d %s events by %q for %s, want %d", len(page.Items), typ, actor, day, n)
+				}
+				for _, it := range page.Items {
+					if it.Actor != actor {
+						return fmt.Errorf("asked for %q, the audit log names %q", actor, it.Actor)
+					}
+				}
+				return nil
+			})
 		})
 }
