@@ -208,7 +208,7 @@ func browserScenario(t *testing.T, l *liveSystem) {
 		b.run("open schedule form",
 			chromedp.Navigate(u("/workshop/schedule")),
 			chromedp.WaitVisible("#job-form"),
-			into(chromedp.Evaluate[bool](`!!document.querySelector('#licenseNumber option[value="AB-123-C"]')`), &offered),
+			into(chromedp.Evaluate[bool](`!!document.querySelector('#licenseNumber option[value="AB-123-C"], #licenseNumber-options option[value="AB-123-C"]')`), &offered),
 		)
 		return offered
 	}, "the vehicle was never offered for planning")
@@ -219,7 +219,8 @@ func browserScenario(t *testing.T, l *liveSystem) {
 		into(chromedp.Value("#startTime"), &start),
 		into(chromedp.Value("#endTime"), &end),
 		chromedp.SetValue("#licenseNumber", "AB-123-C"),
-		into(chromedp.TextContent(`#licenseNumber option[value="AB-123-C"]`), &option),
+		// A drop-down's option, or the type-ahead picker's (its datalist).
+		into(chromedp.TextContent(`#licenseNumber option[value="AB-123-C"], #licenseNumber-options option[value="AB-123-C"]`), &option),
 		chromedp.SetValue("#endTime", "12:00"),
 		chromedp.SendKeys("#description", "Yearly maintenance"),
 	)
