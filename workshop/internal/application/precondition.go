@@ -3,6 +3,7 @@ package application
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pitstop/pitstop/workshop/internal/domain"
 )
@@ -13,14 +14,15 @@ import (
 var ErrPlanningChanged = errors.New("the planning changed since it was read")
 
 // IfMatch is a command's optional precondition on the planning's version: nil means
-// none; otherwise the planning (of the path's date) must be at exactly *IfMatch events.
-// A day without a planning is at version 0.
-type IfMatch *int
+// none; otherwise the planning (of the path's date) must be at one of the listed
+// versions (an empty, non-nil list matches nothing). A day without a planning is at
+// version 0.
+type IfMatch []int
 
-// checkVersion returns ErrPlanningChanged unless p is at the expected version.
+// checkVersion returns ErrPlanningChanged unless p is at an expected version.
 func checkVersion(expected IfMatch, p *domain.WorkshopPlanning) error {
-	if expected != nil && *expected != p.Version() {
-		return fmt.Errorf("%w: expected version %d, the planning of %s is at %d", ErrPlanningChanged, *expected, p.Date(), p.Version())
+	if expected != nil && !slices.Contains(expected, p.Version()) {
+		return fmt.Errorf("%w: expected version %v, the planning of %s is at %d", ErrPlanningChanged, []int(expected), p.Date(), p.Version())
 	}
 	return nil
 }

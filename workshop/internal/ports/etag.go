@@ -14,14 +14,12 @@ func setETag(w http.ResponseWriter, version int) {
 	w.Header().Set("ETag", `"`+strconv.Itoa(version)+`"`)
 }
 
-// neverMatches is an expected version no planning has (a weak tag never matches).
-var neverMatches = -1
-
 // parseIfMatch reads the optional If-Match header of a write: absent or "*" is no
-// precondition (nil); one strong entity tag "n" (n a version, as handed out in ETag)
-// expects version n; a weak tag W/"n" is valid but never matches (If-Match compares
-// strongly), so it fails as a stale one (412). Anything else (several tags, no
-// quotes, a tag that is not a version) is a 400 naming the header "If-Match".
+// precondition (nil); otherwise a comma-separated list of entity tags, the planning
+// having to be at the version of one of its strong tags "n" (n as handed out in ETag).
+// Weak tags (W/"n") are valid but never match (If-Match compares strongly), so a list
+// of only weak tags fails as a stale one (412). Anything else (no quotes, a tag that is
+// not a version, an empty list) is a 400 naming the header "If-Match".
 func parseIfMatch(r *http.Request) (application.IfMatch, error) {
 	values := r.Header.Values("If-Match")
 	if len(values) == 0 {
@@ -31,18 +29,34 @@ func parseIfMatch(r *http.Request) (application.IfMatch, error) {
 	if v == "*" {
 		return nil, nil
 	}
-	weak := strings.HasPrefix(v, "W/")
-	tag := strings.TrimPrefix(v, "W/")
-	if len(tag) >= 3 && len(tag) <= 12 && tag[0] == '"' && tag[len(tag)-1] == '"' {
-		digits := tag[1 : len(tag)-1]
-		if n, err := strconv.Atoi(digits); err == nil && n >= 0 && strconv.Itoa(n) == digits {
-			if weak {
-				return &neverMatches, nil
-			}
-			return &n, nil
+	versions := application.IfMatch{}
+	tags := strings.Split(v, ",")
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		weak := strings.HasPrefix(t, "W/")
+		t = strings.TrimPrefix(t, "W/")
+		n, ok := version(t)
+		if !ok || len(tags) > 32 {
+			verr := &problem.ValidationError{}
+			verr.Add("If-Match", `must be * or entity tags handed out in ETag, like "3"`)
+			return nil, verr
+		}
+		if !weak {
+			versions = append(versions, n)
 		}
 	}
-	verr := &problem.ValidationError{}
-	verr.Add("If-Match", `must be one entity tag handed out in ETag, like "3" (or *)`)
-	return nil, verr
+	return versions, nil
+}
+
+// version parses a quoted version "n" (digits without a leading zero, at most 10).
+func version(tag string) (int, bool) {
+	if len(tag) < 3 || len(tag) > 12 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+		return 0, false
+	}
+	digits := tag[1 : len(tag)-1]
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 0 || strconv.Itoa(n) != digits {
+		return 0, false
+	}
+	return n, true
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"testing"
 
 	"github.com/pitstop/pitstop/shared-go/httpx"
@@ -75,29 +76,27 @@ func TestParseIfMatch(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		header string
-		want   int // -2: no precondition, -3: 400
+		want   []int // nil: no precondition
+		bad    bool  // 400
 	}{
-		{"", -2}, {"*", -2}, {` "3" `, 3}, {`"0"`, 0}, {`W/"3"`, -1},
-		{`3`, -3}, {`"3", "4"`, -3}, {`"x"`, -3}, {`"-1"`, -3}, {`""`, -3}, {`"03"`, -3}, {`"99999999999"`, -3},
+		{"", nil, false}, {"*", nil, false}, {` "3" `, []int{3}, false}, {`"0"`, []int{0}, false},
+		{`W/"3"`, []int{}, false}, {`"3", "4"`, []int{3, 4}, false}, {`W/"3","5"`, []int{5}, false},
+		{`3`, nil, true}, {`"x"`, nil, true}, {`"-1"`, nil, true}, {`""`, nil, true}, {`"03"`, nil, true},
+		{`"99999999999"`, nil, true}, {`"3",`, nil, true}, {`*, "3"`, nil, true},
 	} {
 		r := httptest.NewRequest("POST", "/", nil)
 		if tt.header != "" {
 			r.Header.Set("If-Match", tt.header)
 		}
 		got, err := parseIfMatch(r)
-		switch {
-		case tt.want == -3:
+		if tt.bad {
 			if err == nil {
 				t.Errorf("%q: accepted as %v", tt.header, got)
 			}
-		case err != nil:
-			t.Errorf("%q: %v", tt.header, err)
-		case tt.want == -2:
-			if got != nil {
-				t.Errorf("%q: precondition %d", tt.header, *got)
-			}
-		case got == nil || *got != tt.want:
-			t.Errorf("%q: got %v, want %d", tt.header, got, tt.want)
+			continue
+		}
+		if err != nil || (got == nil) != (tt.want == nil) || !slices.Equal(got, application.IfMatch(tt.want)) {
+			t.Errorf("%q: got %v %v, want %v", tt.header, got, err, tt.want)
 		}
 	}
 }
