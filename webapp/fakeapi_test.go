@@ -115,19 +115,26 @@ type fakeAPI struct {
 	day       *apiclient.BusinessDay
 	reminders []apiclient.Reminder
 	invoices  []apiclient.Invoice
+	// custVer, vehVer and planVer are the versions of the customers, vehicles and
+	// plannings (their ETags); audit is the audit log.
+	custVer, vehVer, planVer map[string]int
+	audit                    []apiclient.AuditEntry
+	lastIfMatch              string
 
 	// Requests counts the requests by "METHOD path-pattern".
 	Requests map[string]int
 
 	CustomersURL, VehiclesURL, WorkshopURL        string
 	TimekeeperURL, NotificationsURL, InvoicingURL string
+	AuditlogURL                                   string
 }
 
 // startFakeAPI starts the fake services; they stop when t ends.
 func startFakeAPI(t testing.TB) *fakeAPI {
 	t.Helper()
 	a := &fakeAPI{plannings: map[string]*apiclient.Planning{}, refCustomers: map[string]apiclient.Customer{},
-		refVehicles: map[string]apiclient.Vehicle{}, Requests: map[string]int{}}
+		refVehicles: map[string]apiclient.Vehicle{}, Requests: map[string]int{},
+		custVer: map[string]int{}, vehVer: map[string]int{}, planVer: map[string]int{}}
 	serve := func(service string, routes func(chi.Router)) string {
 		r := chi.NewRouter()
 		r.Use(func(next http.Handler) http.Handler {
@@ -154,6 +161,7 @@ func startFakeAPI(t testing.TB) *fakeAPI {
 	a.TimekeeperURL = serve("timekeeper", a.timekeeperRoutes)
 	a.NotificationsURL = serve("notifications", a.notificationRoutes)
 	a.InvoicingURL = serve("invoicing", a.invoicingRoutes)
+	a.AuditlogURL = serve("auditlog", a.auditlogRoutes)
 	return a
 }
 
@@ -231,6 +239,7 @@ func (a *fakeAPI) AddCustomer(c apiclient.Customer) {
 	defer a.mu.Unlock()
 	a.customers = append(a.customers, c)
 	a.refCustomers[c.CustomerID] = c
+	a.custVer[c.CustomerID] = 1
 }
 
 // AddVehicle stores v as registered (and known to the workshop).
@@ -239,6 +248,7 @@ func (a *fakeAPI) AddVehicle(v apiclient.Vehicle) {
 	defer a.mu.Unlock()
 	a.vehicles = append(a.vehicles, v)
 	a.refVehicles[v.LicenseNumber] = v
+	a.vehVer[v.LicenseNumber] = 1
 }
 
 // ForgetRefCustomer removes a customer from the workshop's reference data only (its
@@ -262,6 +272,7 @@ func (a *fakeAPI) AddJob(date string, j apiclient.Job) {
 		j.Status = apiclient.StatusPlanned
 	}
 	p.Jobs = append(p.Jobs, j)
+	a.planVer[date]++
 }
 
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
@@ -283,7 +294,23 @@ func validateCustomer(c apiclient.Customer) []fieldError {
 
 func (a *fakeAPI) customerRoutes(r chi.Router) {
 	r.Get("/api/customers", func(w http.ResponseWriter, r *http.Request) {
-		writePage(w, r, a.Customers())
+		q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+		city := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("city")))
+		var out []apiclient.Customer
+		for _, c := range a.Customers() {
+			if (q == "" || strings.Contains(strings.ToLower(c.Name), q) || strings.Contains(strings.ToLower(c.EmailAddress), q)) &&
+				(city == "" || strings.HasPrefix(strings.ToLower(c.City), city)) {
+				out = append(out, a.customerVersioned(c))
+			}
+		}
+		key := map[string]func(apiclient.Customer) string{
+			"name":       func(c apiclient.Customer) string { return strings.ToLower(c.Name) },
+			"city":       func(c apiclient.Customer) string { return strings.ToLower(c.City) },
+			"customerId": func(c apiclient.Customer) string { return c.CustomerID }}
+		if !sortBy(w, r.URL.Query().Get("sort"), out, key) {
+			return
+		}
+		writePage(w, r, out)
 	})
 	r.Post("/api/customers", func(w http.ResponseWriter, r *http.Request) {
 		var c apiclient.Customer
@@ -302,6 +329,8 @@ func (a *fakeAPI) customerRoutes(r chi.Router) {
 		for _, old := range a.customers {
 			if old.CustomerID == c.CustomerID {
 				if old == c {
+					old.Version = a.custVer[old.CustomerID]
+					w.Header().Set("ETag", apiclient.ETag(old.Version))
 					writeJSON(w, http.StatusOK, old)
 				} else {
 					writeProblem(w, http.StatusConflict, "a customer with this id exists with other data")
@@ -311,6 +340,9 @@ func (a *fakeAPI) customerRoutes(r chi.Router) {
 		}
 		a.customers = append(a.customers, c)
 		a.refCustomers[c.CustomerID] = c
+		a.custVer[c.CustomerID] = 1
+		c.Version = 1
+		w.Header().Set("ETag", `"1"`)
 		writeJSON(w, http.StatusCreated, c)
 	})
 	r.Get("/api/customers/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -318,6 +350,8 @@ func (a *fakeAPI) customerRoutes(r chi.Router) {
 		defer a.mu.Unlock()
 		for _, c := range a.customers {
 			if c.CustomerID == chi.URLParam(r, "id") {
+				c.Version = a.custVer[c.CustomerID]
+				w.Header().Set("ETag", apiclient.ETag(c.Version))
 				writeJSON(w, http.StatusOK, c)
 				return
 			}
@@ -337,9 +371,19 @@ func (a *fakeAPI) customerRoutes(r chi.Router) {
 					writeProblem(w, http.StatusBadRequest, "One or more fields are invalid.", errs...)
 					return
 				}
-				c.CustomerID = old.CustomerID
+				ver := a.custVer[old.CustomerID]
+				if !ifMatch(w, r, ver) {
+					return
+				}
+				c.CustomerID, c.Version = old.CustomerID, 0
+				if c != old {
+					ver++
+					a.custVer[c.CustomerID] = ver
+				}
 				a.customers[i] = c
 				a.refCustomers[c.CustomerID] = c
+				c.Version = ver
+				w.Header().Set("ETag", apiclient.ETag(ver))
 				writeJSON(w, http.StatusOK, c)
 				return
 			}
@@ -353,11 +397,18 @@ var licensePattern = regexp.MustCompile(`(?i)^((\d{1,3}|[a-z]{1,3})-){2}(\d{1,3}
 func (a *fakeAPI) vehicleRoutes(r chi.Router) {
 	r.Get("/api/vehicles", func(w http.ResponseWriter, r *http.Request) {
 		owner := r.URL.Query().Get("ownerId")
+		q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
 		var out []apiclient.Vehicle
 		for _, v := range a.Vehicles() {
-			if owner == "" || v.OwnerID == owner {
-				out = append(out, v)
+			if (owner == "" || v.OwnerID == owner) && (q == "" || strings.Contains(strings.ToLower(v.LicenseNumber+"\x00"+v.Brand+"\x00"+v.Type), q)) {
+				out = append(out, a.vehicleVersioned(v))
 			}
+		}
+		key := map[string]func(apiclient.Vehicle) string{
+			"licenseNumber": func(v apiclient.Vehicle) string { return v.LicenseNumber },
+			"brand":         func(v apiclient.Vehicle) string { return strings.ToLower(v.Brand) }}
+		if !sortBy(w, r.URL.Query().Get("sort"), out, key) {
+			return
 		}
 		writePage(w, r, out)
 	})
@@ -389,6 +440,8 @@ func (a *fakeAPI) vehicleRoutes(r chi.Router) {
 		for _, old := range a.vehicles {
 			if old.LicenseNumber == v.LicenseNumber {
 				if old == v {
+					old.Version = a.vehVer[old.LicenseNumber]
+					w.Header().Set("ETag", apiclient.ETag(old.Version))
 					writeJSON(w, http.StatusOK, old)
 				} else {
 					writeProblem(w, http.StatusConflict, "licence number registered with other data")
@@ -398,17 +451,109 @@ func (a *fakeAPI) vehicleRoutes(r chi.Router) {
 		}
 		a.vehicles = append(a.vehicles, v)
 		a.refVehicles[v.LicenseNumber] = v
+		a.vehVer[v.LicenseNumber] = 1
+		v.Version = 1
+		w.Header().Set("ETag", `"1"`)
 		writeJSON(w, http.StatusCreated, v)
 	})
 	r.Get("/api/vehicles/{ln}", func(w http.ResponseWriter, r *http.Request) {
 		for _, v := range a.Vehicles() {
 			if strings.EqualFold(v.LicenseNumber, chi.URLParam(r, "ln")) {
+				v = a.vehicleVersioned(v)
+				w.Header().Set("ETag", apiclient.ETag(v.Version))
 				writeJSON(w, http.StatusOK, v)
 				return
 			}
 		}
 		writeProblem(w, http.StatusNotFound, "vehicle not found")
 	})
+	r.Put("/api/vehicles/{ln}", func(w http.ResponseWriter, r *http.Request) {
+		var v apiclient.Vehicle
+		if !decode(w, r, &v) {
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		for i, old := range a.vehicles {
+			if !strings.EqualFold(old.LicenseNumber, chi.URLParam(r, "ln")) {
+				continue
+			}
+			var errs []fieldError
+			requireField(&errs, "brand", v.Brand)
+			requireField(&errs, "type", v.Type)
+			if _, err := uuid.Parse(v.OwnerID); err != nil {
+				errs = append(errs, fieldError{"ownerId", "must be a UUID"})
+			}
+			if len(errs) > 0 {
+				writeProblem(w, http.StatusBadRequest, "One or more fields are invalid.", errs...)
+				return
+			}
+			ver := a.vehVer[old.LicenseNumber]
+			if !ifMatch(w, r, ver) {
+				return
+			}
+			v.LicenseNumber, v.Version = old.LicenseNumber, 0
+			if v != old {
+				ver++
+				a.vehVer[v.LicenseNumber] = ver
+			}
+			a.vehicles[i] = v
+			a.refVehicles[v.LicenseNumber] = v
+			v.Version = ver
+			w.Header().Set("ETag", apiclient.ETag(ver))
+			writeJSON(w, http.StatusOK, v)
+			return
+		}
+		writeProblem(w, http.StatusNotFound, "vehicle not found")
+	})
+}
+
+// customerVersioned is c with its version.
+func (a *fakeAPI) customerVersioned(c apiclient.Customer) apiclient.Customer {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c.Version = max(a.custVer[c.CustomerID], 1)
+	return c
+}
+
+// vehicleVersioned is v with its version.
+func (a *fakeAPI) vehicleVersioned(v apiclient.Vehicle) apiclient.Vehicle {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	v.Version = max(a.vehVer[v.LicenseNumber], 1)
+	return v
+}
+
+// ifMatch checks the request's If-Match against version ver, answering 412 (false)
+// when it names another; no If-Match or * passes.
+func ifMatch(w http.ResponseWriter, r *http.Request, ver int) bool {
+	im := r.Header.Get("If-Match")
+	if im == "" || im == "*" || im == apiclient.ETag(ver) {
+		return true
+	}
+	writeProblem(w, http.StatusPreconditionFailed, "It was changed since the version named in If-Match was read; nothing was stored.")
+	return false
+}
+
+// sortBy sorts items by the sort parameter s (a key of keys, "-" for descending;
+// "": unchanged); an unknown one is a 400 (false).
+func sortBy[T any](w http.ResponseWriter, s string, items []T, keys map[string]func(T) string) bool {
+	if s == "" {
+		return true
+	}
+	desc := strings.HasPrefix(s, "-")
+	key, ok := keys[strings.TrimPrefix(s, "-")]
+	if !ok {
+		writeProblem(w, http.StatusBadRequest, "One or more fields are invalid.", fieldError{"sort", "is not a sort order"})
+		return false
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if desc {
+			return key(items[j]) < key(items[i])
+		}
+		return key(items[i]) < key(items[j])
+	})
+	return true
 }
 
 func parseTime(errs *[]fieldError, field, s string) (time.Time, bool) {
@@ -497,6 +642,7 @@ func (a *fakeAPI) workshopRoutes(r chi.Router) {
 		}
 		p.Jobs = append(p.Jobs, job)
 		a.plannings[date] = p
+		a.planVer[date]++
 		w.Header().Set("Location", fmt.Sprintf("/api/workshopplanning/%s/jobs/%s", date, job.JobID))
 		writeJSON(w, http.StatusCreated, p)
 	})
@@ -504,6 +650,9 @@ func (a *fakeAPI) workshopRoutes(r chi.Router) {
 		if p := a.Planning(chi.URLParam(r, "date")); p != nil {
 			for _, j := range p.Jobs {
 				if j.JobID == chi.URLParam(r, "id") {
+					a.mu.Lock()
+					w.Header().Set("ETag", apiclient.ETag(a.planVer[chi.URLParam(r, "date")]))
+					a.mu.Unlock()
 					writeJSON(w, http.StatusOK, j)
 					return
 				}
@@ -542,17 +691,22 @@ func (a *fakeAPI) workshopRoutes(r chi.Router) {
 				}
 				j.Status, j.ActualStartTime, j.ActualEndTime, j.Notes = apiclient.StatusCompleted, in.ActualStartTime, in.ActualEndTime, in.Notes
 				p.Jobs[i] = j
+				a.planVer[chi.URLParam(r, "date")]++
 				writeJSON(w, http.StatusOK, j)
 				return
 			}
 		}
 		writeProblem(w, http.StatusNotFound, "maintenance job not found")
 	})
+	a.cancelMoveHistoryRoutes(r)
 	r.Get("/api/refdata/vehicles", func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		out := make([]apiclient.Vehicle, 0, len(a.refVehicles))
+		q := strings.ToLower(r.URL.Query().Get("q"))
 		for _, v := range a.refVehicles {
-			out = append(out, v)
+			if q == "" || strings.Contains(strings.ToLower(v.LicenseNumber+"\x00"+v.Brand+"\x00"+v.Type), q) {
+				out = append(out, v)
+			}
 		}
 		a.mu.Unlock()
 		sort.Slice(out, func(i, j int) bool { return out[i].LicenseNumber < out[j].LicenseNumber })
@@ -561,11 +715,17 @@ func (a *fakeAPI) workshopRoutes(r chi.Router) {
 	r.Get("/api/refdata/customers", func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		out := make([]apiclient.Customer, 0, len(a.refCustomers))
+		q := strings.ToLower(r.URL.Query().Get("q"))
 		for _, c := range a.refCustomers {
-			out = append(out, c)
+			if q == "" || strings.Contains(strings.ToLower(c.Name), q) {
+				out = append(out, c)
+			}
 		}
 		a.mu.Unlock()
 		sort.Slice(out, func(i, j int) bool { return out[i].CustomerID < out[j].CustomerID })
+		if q != "" {
+			sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+		}
 		writePage(w, r, out)
 	})
 	r.Get("/api/refdata/vehicles/{ln}", func(w http.ResponseWriter, r *http.Request) {
@@ -587,6 +747,165 @@ func (a *fakeAPI) workshopRoutes(r chi.Router) {
 			return
 		}
 		writeJSON(w, http.StatusOK, c)
+	})
+}
+
+// LastIfMatch is the If-Match of the last cancel or move ("" for none).
+func (a *fakeAPI) LastIfMatch() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.lastIfMatch
+}
+
+// jobWrite finds job id of date's planning for a cancel or move under a.mu, checking
+// If-Match and that the job is Planned; nil when it answered.
+func (a *fakeAPI) jobWrite(w http.ResponseWriter, r *http.Request) (*apiclient.Planning, int) {
+	date := chi.URLParam(r, "date")
+	a.lastIfMatch = r.Header.Get("If-Match")
+	p := a.plannings[date]
+	if p == nil {
+		writeProblem(w, http.StatusNotFound, "maintenance job not found")
+		return nil, 0
+	}
+	for i, j := range p.Jobs {
+		if j.JobID != chi.URLParam(r, "id") {
+			continue
+		}
+		if !ifMatch(w, r, a.planVer[date]) {
+			return nil, 0
+		}
+		if j.Status != apiclient.StatusPlanned {
+			writeProblem(w, http.StatusConflict, "Only a planned job can be changed; this one is "+j.Status+".")
+			return nil, 0
+		}
+		return p, i
+	}
+	writeProblem(w, http.StatusNotFound, "maintenance job not found")
+	return nil, 0
+}
+
+func (a *fakeAPI) cancelMoveHistoryRoutes(r chi.Router) {
+	r.Post("/api/workshopplanning/{date}/jobs/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
+		var in apiclient.CancelJob
+		if r.ContentLength != 0 && !decode(w, r, &in) {
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		p, i := a.jobWrite(w, r)
+		if p == nil {
+			return
+		}
+		p.Jobs[i].Status, p.Jobs[i].CancellationReason = apiclient.StatusCancelled, in.Reason
+		a.planVer[p.PlanningDate]++
+		w.Header().Set("ETag", apiclient.ETag(a.planVer[p.PlanningDate]))
+		writeJSON(w, http.StatusOK, p.Jobs[i])
+	})
+	r.Post("/api/workshopplanning/{date}/jobs/{id}/move", func(w http.ResponseWriter, r *http.Request) {
+		var in apiclient.MoveJob
+		if !decode(w, r, &in) {
+			return
+		}
+		var errs []fieldError
+		s, okS := parseTime(&errs, "startTime", in.StartTime)
+		e, okE := parseTime(&errs, "endTime", in.EndTime)
+		if okS && okE && !e.After(s) {
+			errs = append(errs, fieldError{"endTime", "must be after startTime"})
+		}
+		if len(errs) > 0 {
+			writeProblem(w, http.StatusBadRequest, "One or more fields are invalid.", errs...)
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		p, i := a.jobWrite(w, r)
+		if p == nil {
+			return
+		}
+		to := in.PlanningDate
+		if to == "" {
+			to = p.PlanningDate
+		}
+		moved := p.Jobs[i]
+		moved.StartTime, moved.EndTime = in.StartTime, in.EndTime
+		if to == p.PlanningDate {
+			p.Jobs[i] = moved
+		} else {
+			np := a.plannings[to]
+			if np == nil {
+				np = &apiclient.Planning{PlanningDate: to}
+				a.plannings[to] = np
+			}
+			np.Jobs = append(np.Jobs, moved)
+			a.planVer[to]++
+			p.Jobs[i].Status, p.Jobs[i].MovedTo = apiclient.StatusMoved, &apiclient.MovedTo{PlanningDate: to, JobID: moved.JobID}
+		}
+		a.planVer[p.PlanningDate]++
+		w.Header().Set("ETag", apiclient.ETag(a.planVer[p.PlanningDate]))
+		w.Header().Set("Location", "/api/workshopplanning/"+to+"/jobs/"+moved.JobID)
+		writeJSON(w, http.StatusOK, moved)
+	})
+	r.Get("/api/workshopplanning/history", func(w http.ResponseWriter, r *http.Request) {
+		ln, cid := r.URL.Query().Get("licenseNumber"), r.URL.Query().Get("customerId")
+		if (ln == "") == (cid == "") {
+			writeProblem(w, http.StatusBadRequest, "One or more fields are invalid.", fieldError{"licenseNumber", "or customerId is required, not both"})
+			return
+		}
+		a.mu.Lock()
+		var out []apiclient.HistoryItem
+		for date, p := range a.plannings {
+			for _, j := range p.Jobs {
+				if (ln != "" && strings.EqualFold(j.Vehicle.LicenseNumber, ln)) || (cid != "" && j.Customer.CustomerID == cid) {
+					out = append(out, apiclient.HistoryItem{Job: j, PlanningDate: date})
+				}
+			}
+		}
+		a.mu.Unlock()
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].PlanningDate != out[j].PlanningDate {
+				return out[i].PlanningDate > out[j].PlanningDate
+			}
+			return out[i].StartTime > out[j].StartTime
+		})
+		writePage(w, r, out)
+	})
+}
+
+// AddAuditEntry records an entry in the fake audit log.
+func (a *fakeAPI) AddAuditEntry(e apiclient.AuditEntry) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e.EventID == "" {
+		e.EventID = uuid.NewString()
+	}
+	if e.Data == nil {
+		e.Data = json.RawMessage(`{}`)
+	}
+	a.audit = append(a.audit, e)
+}
+
+func (a *fakeAPI) auditlogRoutes(r chi.Router) {
+	r.Get("/api/auditlog", func(w http.ResponseWriter, r *http.Request) {
+		qv := r.URL.Query()
+		typ, actor, q := qv.Get("type"), qv.Get("actor"), strings.ToLower(strings.TrimSpace(qv.Get("q")))
+		a.mu.Lock()
+		var out []apiclient.AuditEntry
+		for _, e := range a.audit {
+			short := e.Type[strings.LastIndex(e.Type, ".")+1:]
+			if (typ == "" || typ == e.Type || (!strings.Contains(typ, ".") && typ == short)) && (actor == "" || actor == e.Actor) &&
+				(q == "" || strings.Contains(strings.ToLower(e.Type+"\x00"+e.Subject+"\x00"+e.Actor+"\x00"+string(e.Data)), q)) {
+				out = append(out, e)
+			}
+		}
+		a.mu.Unlock()
+		key := map[string]func(apiclient.AuditEntry) string{
+			"recorded": func(e apiclient.AuditEntry) string { return e.RecordedAt },
+			"time":     func(e apiclient.AuditEntry) string { return e.Time },
+			"type":     func(e apiclient.AuditEntry) string { return e.Type }}
+		if !sortBy(w, qv.Get("sort"), out, key) {
+			return
+		}
+		writePage(w, r, out)
 	})
 }
 

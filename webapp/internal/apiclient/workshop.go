@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 )
@@ -228,4 +229,28 @@ func (w *Workshop) SearchRefVehicles(ctx context.Context, q, customerID string, 
 	var p Page[Vehicle]
 	err := w.c.do(ctx, http.MethodGet, "/api/refdata/vehicles", query, nil, &p)
 	return p, err
+}
+
+// MarshalJSON encodes j as the API does: a Cancelled job always has its
+// cancellationReason, even an empty one (the webapp's test fakes answer with it).
+func (j Job) MarshalJSON() ([]byte, error) {
+	type plain Job
+	b, err := json.Marshal(plain(j))
+	if err != nil || j.Status != StatusCancelled || j.CancellationReason != "" {
+		return b, err
+	}
+	return append(b[:len(b)-1], `,"cancellationReason":""}`...), nil
+}
+
+// MarshalJSON encodes the item as the API does: the job's members and planningDate.
+func (it HistoryItem) MarshalJSON() ([]byte, error) {
+	b, err := it.Job.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	d, err := json.Marshal(it.PlanningDate)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(append(b[:len(b)-1], `,"planningDate":`...), d...), '}'), nil
 }

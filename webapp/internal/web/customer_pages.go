@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -21,23 +22,24 @@ var customerFieldMap = identity(customerFields...)
 type customersData struct {
 	Layout
 	Customers []apiclient.Customer
-	Next      string
-	Paged     bool
+	Query     searchQuery
+	Pager     pagerLinks
 }
 
 func (h *Handlers) listCustomers(w http.ResponseWriter, r *http.Request) {
+	q := readSearchQuery(r, "/customers", []string{"name", "city", "customerId"}, "q", "city")
 	cursor := r.URL.Query().Get("cursor")
-	page, err := h.Customers.List(r.Context(), cursor, 25)
+	page, err := h.Customers.Search(r.Context(), apiclient.CustomerQuery{Q: q.Get("q"), City: q.Get("city"), Sort: q.Sort}, cursor, 25)
 	if err != nil {
 		if apiclient.IsStatus(err, http.StatusBadRequest) { // a stale or edited cursor: start over
-			seeOther(w, r, "/customers")
+			seeOther(w, r, q.url(q.Sort, ""))
 			return
 		}
 		h.fail(w, r, "customers", customersService, "customer list", err)
 		return
 	}
 	h.render(w, r, http.StatusOK, "customers.html", customersData{Layout: Layout{Title: "Customers", Nav: "customers"},
-		Customers: page.Items, Next: page.Next, Paged: cursor != ""})
+		Customers: page.Items, Query: q, Pager: q.pagerTo(cursor, page.Next)})
 }
 
 type customerData struct {
@@ -93,7 +95,20 @@ func (h *Handlers) renderCustomerForm(w http.ResponseWriter, r *http.Request, st
 func customerOf(f *Form) apiclient.Customer {
 	return apiclient.Customer{CustomerID: f.trimmed("customerId"), Name: f.Get("name"), Address: f.Get("address"),
 		PostalCode: f.Get("postalCode"), City: f.Get("city"), TelephoneNumber: f.Get("telephoneNumber"),
-		EmailAddress: f.Get("emailAddress")}
+		EmailAddress: f.Get("emailAddress"), Version: atoi(f.trimmed("version"))}
+}
+
+// atoi is s as a number (0 when it is none).
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// customerValues are the edit form's values of c, with the version it was read at.
+func customerValues(c apiclient.Customer) url.Values {
+	return url.Values{"customerId": {c.CustomerID}, "name": {c.Name}, "address": {c.Address},
+		"postalCode": {c.PostalCode}, "city": {c.City}, "telephoneNumber": {c.TelephoneNumber},
+		"emailAddress": {c.EmailAddress}, "version": {strconv.Itoa(c.Version)}}
 }
 
 func (h *Handlers) registerCustomer(w http.ResponseWriter, r *http.Request) {
@@ -130,10 +145,7 @@ func (h *Handlers) editCustomer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, "customers", customersService, "customer", err)
 		return
 	}
-	f := newForm(url.Values{"customerId": {c.CustomerID}, "name": {c.Name}, "address": {c.Address},
-		"postalCode": {c.PostalCode}, "city": {c.City}, "telephoneNumber": {c.TelephoneNumber},
-		"emailAddress": {c.EmailAddress}})
-	h.renderCustomerForm(w, r, http.StatusOK, f, true)
+	h.renderCustomerForm(w, r, http.StatusOK, newForm(customerValues(c)), true)
 }
 
 func (h *Handlers) updateCustomer(w http.ResponseWriter, r *http.Request) {
@@ -147,6 +159,17 @@ func (h *Handlers) updateCustomer(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if apiclient.IsStatus(err, http.StatusNotFound) {
 			h.fail(w, r, "customers", customersService, "customer", err)
+			return
+		}
+		if apiclient.IsStatus(err, http.StatusPreconditionFailed) {
+			cur, gerr := h.Customers.Get(r.Context(), id)
+			if gerr != nil {
+				h.fail(w, r, "customers", customersService, "customer", gerr)
+				return
+			}
+			nf := newForm(customerValues(cur))
+			nf.FailGeneral(staleMessage("customer"))
+			h.renderCustomerForm(w, r, http.StatusPreconditionFailed, nf, true)
 			return
 		}
 		h.renderCustomerForm(w, r, h.formFailed(r, f, customersService, err, customerFieldMap), f, true)

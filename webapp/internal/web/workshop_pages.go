@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -175,19 +176,59 @@ var jobFieldMap = map[string]string{
 	"vehicle.licenseNumber": "licenseNumber", "vehicle.brand": "licenseNumber", "vehicle.type": "licenseNumber",
 }
 
-// vehicleOptions lists the vehicles the workshop knows, with their owners' names when
-// the workshop knows them too.
-func (h *Handlers) vehicleOptions(ctx context.Context) ([]option, error) {
-	vs, err := h.Workshop.RefVehicles(ctx, maxOptions)
+// VehiclePicker is the vehicle's type-ahead picker.
+func (d jobFormData) VehiclePicker() pickerView {
+	return newPicker(d.Form, "licenseNumber", "Vehicle", "/pick/vehicles", d.Vehicles)
+}
+
+// vehicleOptions are the vehicles the job form's picker offers before the user types
+// (the first the workshop knows, and the chosen one), labelled with their owners'
+// names when the workshop knows them; the picker asks /pick/vehicles for the others.
+func (h *Handlers) vehicleOptions(ctx context.Context, chosen string) ([]option, error) {
+	page, err := h.Workshop.SearchRefVehicles(ctx, "", "", pickerOptions)
 	if err != nil {
 		return nil, err
 	}
-	owners := map[string]string{}
-	if cs, err := h.Workshop.RefCustomers(ctx, maxOptions); err == nil {
-		for _, c := range cs {
-			owners[c.CustomerID] = c.Name
+	vs := page.Items
+	found := chosen == ""
+	for _, v := range vs {
+		found = found || strings.EqualFold(v.LicenseNumber, chosen)
+	}
+	if !found {
+		if v, err := h.Workshop.RefVehicle(ctx, chosen); err == nil {
+			vs = append([]apiclient.Vehicle{v}, vs...)
 		}
 	}
+	return h.vehicleLabels(ctx, vs), nil
+}
+
+// vehicleLabels are vs as picker entries, with the owners' names the workshop knows
+// (looked up concurrently, each owner once).
+func (h *Handlers) vehicleLabels(ctx context.Context, vs []apiclient.Vehicle) []option {
+	owners := map[string]string{}
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, 8)
+	)
+	for _, v := range vs {
+		if _, dup := owners[v.OwnerID]; dup || v.OwnerID == "" {
+			continue
+		}
+		owners[v.OwnerID] = ""
+	}
+	for id := range owners {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if c, err := h.Workshop.RefCustomer(ctx, id); err == nil {
+				mu.Lock()
+				owners[id] = c.Name
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
 	out := make([]option, 0, len(vs))
 	for _, v := range vs {
 		label := v.LicenseNumber + " · " + v.Brand + " " + v.Type
@@ -196,12 +237,11 @@ func (h *Handlers) vehicleOptions(ctx context.Context) ([]option, error) {
 		}
 		out = append(out, option{Value: v.LicenseNumber, Label: label})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Value < out[j].Value })
-	return out, nil
+	return out
 }
 
 func (h *Handlers) newJob(w http.ResponseWriter, r *http.Request) {
-	vehicles, err := h.vehicleOptions(r.Context())
+	vehicles, err := h.vehicleOptions(r.Context(), r.URL.Query().Get("licenseNumber"))
 	if err != nil {
 		h.fail(w, r, "workshop", workshopService, "vehicle list", err)
 		return
@@ -228,7 +268,7 @@ func (h *Handlers) scheduleJob(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, r, "/workshop/"+url.PathEscape(f.Get("date"))+"#job-"+url.PathEscape(f.Get("jobId")))
 		return
 	}
-	vehicles, err := h.vehicleOptions(r.Context())
+	vehicles, err := h.vehicleOptions(r.Context(), f.trimmed("licenseNumber"))
 	if err != nil && f.Get("licenseNumber") != "" {
 		vehicles = []option{{Value: f.Get("licenseNumber"), Label: f.Get("licenseNumber")}}
 	}

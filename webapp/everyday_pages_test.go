@@ -1,0 +1,98 @@
+package webapp_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/pitstop/pitstop/webapp/internal/apiclient"
+)
+
+// An edit form carries the version it was read at; a save after someone else's change
+// is refused (412) and the form shows the current values with the message.
+func TestVehicleEditWithAStaleVersionShowsTheCurrentValues(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.api.AddCustomer(jane)
+	e.api.AddVehicle(jansCar)
+	form := e.get("/vehicles/AB-123-C/edit")
+	form.expect(t, http.StatusOK, "Edit vehicle AB-123-C", "Volkswagen")
+	if form.hidden("version") != "1" {
+		t.Fatalf("version %q, want 1", form.hidden("version"))
+	}
+	// Someone else changes the type meanwhile.
+	if p := e.post("/vehicles/AB-123-C", url.Values{"version": {"1"}, "brand": {"Volkswagen"}, "type": {"Polo"},
+		"ownerId": {jane.CustomerID}}); p.status != http.StatusSeeOther {
+		t.Fatalf("first save: %d %s", p.status, p.body)
+	}
+	p := e.post("/vehicles/AB-123-C", url.Values{"version": {"1"}, "brand": {"VW"}, "type": {"Golf"}, "ownerId": {jane.CustomerID}})
+	p.expect(t, http.StatusPreconditionFailed, "This vehicle was changed by someone else since you opened the form")
+	if p.inputValue("type") != "Polo" || p.hidden("version") != "2" {
+		t.Fatalf("form shows type %q version %q, want the current Polo at 2", p.inputValue("type"), p.hidden("version"))
+	}
+	if v := e.api.Vehicles()[0]; v.Brand != "Volkswagen" || v.Type != "Polo" {
+		t.Fatalf("stored %+v", v)
+	}
+}
+
+func TestCustomerEditWithAStaleVersionShowsTheCurrentValues(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.api.AddCustomer(jane)
+	form := customerForm(jane)
+	form.Set("version", "1")
+	form.Set("city", "Amsterdam")
+	if p := e.post("/customers/"+jane.CustomerID, form); p.status != http.StatusSeeOther {
+		t.Fatalf("first save: %d %s", p.status, p.body)
+	}
+	form.Set("city", "Rotterdam")
+	p := e.post("/customers/"+jane.CustomerID, form)
+	p.expect(t, http.StatusPreconditionFailed, "This customer was changed by someone else since you opened the form")
+	if p.inputValue("city") != "Amsterdam" || p.hidden("version") != "2" {
+		t.Fatalf("form shows city %q version %q", p.inputValue("city"), p.hidden("version"))
+	}
+}
+
+// The pickers find customers and vehicles beyond the first thousand.
+func TestPickersFindMatchesBeyondTheFirstThousand(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	for i := range 1001 {
+		e.api.AddCustomer(apiclient.Customer{CustomerID: uuid.NewString(), Name: fmt.Sprintf("Customer %04d", i),
+			Address: "a", PostalCode: "p", City: "Utrecht", TelephoneNumber: "1", EmailAddress: "c@example.com"})
+	}
+	last := e.api.Customers()[1000]
+	p := e.get("/pick/customers?q=Customer+1000")
+	p.expect(t, http.StatusOK, `"id":"`+last.CustomerID+`"`, "Customer 1000 (Utrecht)")
+	e.api.AddVehicle(apiclient.Vehicle{LicenseNumber: "ZZ-999-Z", Brand: "Saab", Type: "900", OwnerID: last.CustomerID})
+	e.get("/pick/vehicles?q=zz-9").expect(t, http.StatusOK, `"id":"ZZ-999-Z"`, "ZZ-999-Z · Saab 900 (Customer 1000)")
+	// Choosing customer 1,001 as an owner works (validated server-side as before).
+	v := url.Values{"licenseNumber": {"zz-998-z"}, "brand": {"Saab"}, "type": {"9-3"}, "ownerId": {last.CustomerID}}
+	if p := e.post("/vehicles", v); p.status != http.StatusSeeOther {
+		t.Fatalf("register with owner 1,001: %d %s", p.status, p.body)
+	}
+	// The form offers the chosen owner even beyond the first page.
+	e.get("/vehicles/new?ownerId="+last.CustomerID).expect(t, http.StatusOK,
+		`<option value="`+last.CustomerID+`" selected>Customer 1000 (Utrecht)</option>`, `data-pick="/pick/customers"`)
+}
+
+// The lists pass their search, filter and sort to the APIs and keep them when paging.
+func TestListSearchAndSort(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.api.AddCustomer(jane)
+	bob := apiclient.Customer{CustomerID: uuid.NewString(), Name: "Bob Smith", Address: "a", PostalCode: "p", City: "Amsterdam",
+		TelephoneNumber: "1", EmailAddress: "bob@example.com"}
+	e.api.AddCustomer(bob)
+	p := e.get("/customers?q=smi&city=ams&sort=-name")
+	p.expect(t, http.StatusOK, "Bob Smith", `value="smi"`)
+	p.lacks(t, "Jane Doe")
+	e.get("/customers?city=utr").expect(t, http.StatusOK, "Jane Doe")
+	e.api.AddVehicle(jansCar)
+	p = e.get("/vehicles?q=golf&sort=brand")
+	p.expect(t, http.StatusOK, "AB-123-C")
+	e.get("/vehicles?q=polo").lacks(t, "AB-123-C")
+}
