@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/pitstop/pitstop/webapp"
 	"github.com/pitstop/pitstop/webapp/internal/apiclient"
 )
 
@@ -95,4 +96,24 @@ func TestListSearchAndSort(t *testing.T) {
 	p = e.get("/vehicles?q=golf&sort=brand")
 	p.expect(t, http.StatusOK, "AB-123-C")
 	e.get("/vehicles?q=polo").lacks(t, "AB-123-C")
+}
+
+func TestAuditLogPage(t *testing.T) {
+	t.Parallel()
+	var al *fakeAPI
+	e := start(t, func(o *webapp.Options) {
+		al = startFakeAPI(t)
+		o.Upstreams[webapp.Auditlog] = []string{al.AuditlogURL}
+	})
+	al.AddAuditEntry(apiclient.AuditEntry{Type: "pitstop.customers.CustomerRegistered", Subject: jane.CustomerID, Source: "customers",
+		Actor: "frontdesk-lisa", Time: "2030-05-06T09:00:00+02:00", RecordedAt: "2030-05-06T07:00:01Z"})
+	al.AddAuditEntry(apiclient.AuditEntry{Type: "pitstop.workshop.MaintenanceJobPlanned", Subject: "2030-05-06", Source: "workshop",
+		Actor: "planner-piet", Time: "2030-05-06T09:05:00+02:00", RecordedAt: "2030-05-06T07:05:01Z"})
+	p := e.get("/auditlog")
+	p.expect(t, http.StatusOK, "Audit log", "pitstop.customers.CustomerRegistered", "frontdesk-lisa", "planner-piet", "2030-05-06 09:00:00")
+	p = e.get("/auditlog?actor=planner-piet&sort=type")
+	p.expect(t, http.StatusOK, "MaintenanceJobPlanned", `value="planner-piet"`)
+	p.lacks(t, "CustomerRegistered")
+	e.get("/auditlog?type=CustomerRegistered").lacks(t, "MaintenanceJobPlanned")
+	e.get("/auditlog?q=lisa").lacks(t, "MaintenanceJobPlanned")
 }

@@ -18,4 +18,6 @@ func (h *Handlers) operationsRoutes(r chi.Router) {
 	// The pickers' JSON: every signed-in role reads customers and vehicles.
 	r.Get("/pick/customers", h.pickCustomers)
 	r.Get("/pick/vehicles", h.pickVehicles)
+
+	r.Get("/auditlog", h.listAuditLog)
 }
