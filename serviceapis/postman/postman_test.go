@@ -34,21 +34,26 @@ func newman(t *testing.T) string {
 	return bin
 }
 
+// adminPassword is the first administrator's, whose token the collection gets from /api/token.
+const adminPassword = "postman-admin-Secret-2024"
+
 func TestPostmanCollectionAgainstTheWholeSystem(t *testing.T) {
 	bin := newman(t)
 	sys, err := system.Start(context.Background(), system.Options{
-		DatabaseURL:  testutil.Database(t),
-		DataDir:      t.TempDir(),
-		FreePorts:    true,
-		PollInterval: 100 * time.Millisecond,
-		Logger:       testutil.Logger(t),
+		DatabaseURL:   testutil.Database(t),
+		DataDir:       t.TempDir(),
+		FreePorts:     true,
+		PollInterval:  100 * time.Millisecond,
+		Logger:        testutil.Logger(t),
+		AdminPassword: adminPassword,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sys.Stop() })
 	args := []string{"run", "pitstop.postman_collection.json", "-e", "pitstop.postman_environment.json",
-		"--bail", "--reporters", "cli", "--color", "off", "--timeout-request", "10000"}
+		"--bail", "--reporters", "cli", "--color", "off", "--timeout-request", "10000",
+		"--env-var", "username=admin", "--env-var", "password=" + adminPassword}
 	for _, name := range []string{"customers", "vehicles", "workshop", "notifications", "invoicing", "timekeeper", "auditlog", "webapp"} {
 		if u := sys.URL(name); u != "" {
 			args = append(args, "--env-var", name+"Url="+u)
