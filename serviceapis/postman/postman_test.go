@@ -59,12 +59,28 @@ func TestPostmanCollectionAgainstTheWholeSystem(t *testing.T) {
 			args = append(args, "--env-var", name+"Url="+u)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("newman failed: %v\n%s", err, out)
+	run := func(t *testing.T, args ...string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("newman failed: %v\n%s", err, out)
+		}
+		t.Logf("newman:\n%s", out)
 	}
-	t.Logf("newman:\n%s", out)
+	t.Run("services directly", func(t *testing.T) { run(t, args...) })
+	// Through the gateway: every {{<service>Url}} is the web app, and the token comes
+	// from {{baseUrl}}/api/token. The services' operational endpoints are not proxied.
+	t.Run("through the gateway", func(t *testing.T) {
+		gw := []string{"run", "pitstop.postman_collection.json", "-e", "pitstop.gateway.postman_environment.json",
+			"--bail", "--reporters", "cli", "--color", "off", "--timeout-request", "10000",
+			"--env-var", "username=admin", "--env-var", "password=" + adminPassword, "--env-var", "baseUrl=" + sys.URL("webapp")}
+		for _, name := range []string{"customers", "vehicles", "workshop", "notifications", "invoicing", "timekeeper", "auditlog", "webapp"} {
+			gw = append(gw, "--env-var", name+"Url="+sys.URL("webapp"))
+		}
+		for _, folder := range []string{"Auth", "Customers", "Vehicles", "Workshop", "Audit log", "A business day: reminder and invoice", "API gateway"} {
+			gw = append(gw, "--folder", folder)
+		}
+		run(t, gw...)
+	})
 }
