@@ -117,3 +117,52 @@ func TestAuditLogPage(t *testing.T) {
 	e.get("/auditlog?type=CustomerRegistered").lacks(t, "MaintenanceJobPlanned")
 	e.get("/auditlog?q=lisa").lacks(t, "MaintenanceJobPlanned")
 }
+
+// The job page's cancel and move forms post to the workshop API with the planning's
+// ETag, and its refusals are shown on the forms.
+func TestCancelAndMoveJob(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.api.AddCustomer(jane)
+	e.api.AddVehicle(jansCar)
+	e.api.AddJob(today, job("j1", today, "08:00", "10:00", "Oil change"))
+	e.api.AddJob(today, job("j2", today, "11:00", "12:00", "Brakes"))
+	p := e.get("/workshop/" + today + "/jobs/j1")
+	p.expect(t, http.StatusOK, `id="move-form"`, `id="cancel-form"`)
+	etag := p.hidden("etag")
+	if etag != `"2"` {
+		t.Fatalf("etag %q", etag)
+	}
+	// Unconfirmed: nothing is sent.
+	e.post("/workshop/"+today+"/jobs/j1/cancel", url.Values{"etag": {etag}, "reason": {"customer called"}}).
+		expect(t, http.StatusBadRequest, "must be ticked")
+	if e.api.Count("POST /api/workshopplanning/{date}/jobs/{id}/cancel") != 0 {
+		t.Fatal("an unconfirmed cancel reached the API")
+	}
+	// Move to the next day.
+	p = e.post("/workshop/"+today+"/jobs/j1/move", url.Values{"etag": {etag}, "date": {"2030-05-07"}, "startTime": {"09:00"}, "endTime": {"10:30"}})
+	if p.status != http.StatusSeeOther || p.location != "/workshop/2030-05-07/jobs/j1" || e.api.LastIfMatch() != etag {
+		t.Fatalf("move: %d %q If-Match %q", p.status, p.location, e.api.LastIfMatch())
+	}
+	if old := e.api.Planning(today).Jobs[0]; old.Status != apiclient.StatusMoved {
+		t.Fatalf("old job %+v", old)
+	}
+	e.get("/workshop/"+today).expect(t, http.StatusOK, "Moved")
+	e.get("/workshop/"+today+"/jobs/j1").expect(t, http.StatusOK, "Moved to", "2030-05-07")
+	// A stale ETag: 412 shown on the form.
+	e.post("/workshop/"+today+"/jobs/j2/cancel", url.Values{"etag": {etag}, "confirm": {"yes"}}).
+		expect(t, http.StatusPreconditionFailed, "was changed by someone else")
+	// Cancelled with a reason.
+	fresh := e.get("/workshop/" + today + "/jobs/j2").hidden("etag")
+	if p := e.post("/workshop/"+today+"/jobs/j2/cancel", url.Values{"etag": {fresh}, "confirm": {"yes"}, "reason": {"customer called"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("cancel: %d %s", p.status, p.body)
+	}
+	p = e.get("/workshop/" + today + "/jobs/j2")
+	p.expect(t, http.StatusOK, "Cancelled", "customer called")
+	p.lacks(t, `id="cancel-form"`, "/finish")
+	// A second cancel is a conflict shown on the form.
+	e.post("/workshop/"+today+"/jobs/j2/cancel", url.Values{"confirm": {"yes"}}).expect(t, http.StatusConflict, "Only a planned job")
+	// Bad times are caught before the API.
+	e.post("/workshop/2030-05-07/jobs/j1/move", url.Values{"date": {"2030-05-07"}, "startTime": {"11:00"}, "endTime": {"10:00"}}).
+		expect(t, http.StatusBadRequest, "must be after the start")
+}

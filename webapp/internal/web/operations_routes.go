@@ -15,6 +15,10 @@ func (h *Handlers) operationsRoutes(r chi.Router) {
 	frontDesk.Get("/vehicles/{licenseNumber}/edit", h.editVehicle)
 	frontDesk.Post("/vehicles/{licenseNumber}", h.updateVehicle)
 
+	planner := r.With(h.requireRole(auth.Planner))
+	planner.Post("/workshop/{date}/jobs/{jobId}/cancel", h.cancelJob)
+	planner.Post("/workshop/{date}/jobs/{jobId}/move", h.moveJob)
+
 	// The pickers' JSON: every signed-in role reads customers and vehicles.
 	r.Get("/pick/customers", h.pickCustomers)
 	r.Get("/pick/vehicles", h.pickVehicles)

@@ -66,12 +66,14 @@ type jobView struct {
 	Start, End             string
 	ActualStart, ActualEnd string
 	Completed              bool
+	// Planned is set while the job can still be finished, cancelled or moved.
+	Planned bool
 }
 
 func (h *Handlers) jobView(date string, j apiclient.Job) jobView {
 	return jobView{Job: j, Date: date, Start: h.clock(j.StartTime), End: h.clock(j.EndTime),
 		ActualStart: h.clock(j.ActualStartTime), ActualEnd: h.clock(j.ActualEndTime),
-		Completed: j.Status == apiclient.StatusCompleted}
+		Completed: j.Status == apiclient.StatusCompleted, Planned: j.Status == apiclient.StatusPlanned}
 }
 
 type dayData struct {
@@ -140,6 +142,10 @@ func (h *Handlers) jobList(w http.ResponseWriter, r *http.Request) {
 type jobData struct {
 	Layout
 	Job jobView
+	// ETag is the planning's version the cancel and move forms carry; CancelForm and
+	// MoveForm are those forms (with their errors after a refused submit).
+	ETag                 string
+	CancelForm, MoveForm *Form
 }
 
 func (h *Handlers) loadJob(w http.ResponseWriter, r *http.Request) (jobView, bool) {
@@ -157,9 +163,7 @@ func (h *Handlers) loadJob(w http.ResponseWriter, r *http.Request) (jobView, boo
 }
 
 func (h *Handlers) showJob(w http.ResponseWriter, r *http.Request) {
-	if j, ok := h.loadJob(w, r); ok {
-		h.render(w, r, http.StatusOK, "job.html", jobData{Layout: Layout{Title: "Maintenance job", Nav: "workshop"}, Job: j})
-	}
+	h.renderJob(w, r, http.StatusOK, nil, nil)
 }
 
 // jobFormData is the data of the schedule-a-job form.
