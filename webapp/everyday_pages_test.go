@@ -166,3 +166,20 @@ func TestCancelAndMoveJob(t *testing.T) {
 	e.post("/workshop/2030-05-07/jobs/j1/move", url.Values{"date": {"2030-05-07"}, "startTime": {"11:00"}, "endTime": {"10:00"}}).
 		expect(t, http.StatusBadRequest, "must be after the start")
 }
+
+func TestMaintenanceHistoryOnTheVehicleAndCustomerPages(t *testing.T) {
+	t.Parallel()
+	e := start(t, nil)
+	e.api.AddCustomer(jane)
+	e.api.AddVehicle(jansCar)
+	for d := 1; d <= 12; d++ {
+		date := fmt.Sprintf("2030-04-%02d", d)
+		e.api.AddJob(date, job(fmt.Sprintf("j%02d", d), date, "08:00", "09:00", fmt.Sprintf("Service %02d", d)))
+	}
+	p := e.get("/vehicles/AB-123-C")
+	p.expect(t, http.StatusOK, "Maintenance history", "Service 12", "Service 03", "2030-04-12", "08:00–09:00", "More history", "Planned")
+	p.lacks(t, "Service 02")
+	more := e.get("/vehicles/AB-123-C?history=10")
+	more.expect(t, http.StatusOK, "Service 02", "Service 01")
+	e.get("/customers/"+jane.CustomerID).expect(t, http.StatusOK, "Maintenance history", "Service 12")
+}

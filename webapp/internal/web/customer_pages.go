@@ -48,6 +48,7 @@ type customerData struct {
 	Vehicles []apiclient.Vehicle
 	// VehiclesOffline is set when the vehicles could not be listed.
 	VehiclesOffline string
+	History         maintenanceHistory
 }
 
 func (h *Handlers) showCustomer(w http.ResponseWriter, r *http.Request) {
@@ -65,6 +66,8 @@ func (h *Handlers) showCustomer(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d.Vehicles = page.Items
 	}
+	d.History = h.history(r.Context(), apiclient.HistoryQuery{CustomerID: c.CustomerID},
+		"/customers/"+url.PathEscape(c.CustomerID), r.URL.Query().Get("history"))
 	h.render(w, r, http.StatusOK, "customer.html", d)
 }
 

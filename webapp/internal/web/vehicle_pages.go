@@ -103,6 +103,7 @@ type vehicleData struct {
 	Vehicle vehicleView
 	// OwnerProblem explains a missing owner name.
 	OwnerProblem string
+	History      maintenanceHistory
 }
 
 func (h *Handlers) showVehicle(w http.ResponseWriter, r *http.Request) {
@@ -121,6 +122,8 @@ func (h *Handlers) showVehicle(w http.ResponseWriter, r *http.Request) {
 		h.Log.WarnContext(r.Context(), "owner of vehicle", "err", err)
 		d.OwnerProblem = "The customers service is offline, so the owner's name cannot be shown; try again soon."
 	}
+	d.History = h.history(r.Context(), apiclient.HistoryQuery{LicenseNumber: v.LicenseNumber},
+		"/vehicles/"+url.PathEscape(v.LicenseNumber), r.URL.Query().Get("history"))
 	h.render(w, r, http.StatusOK, "vehicle.html", d)
 }
 
