@@ -117,6 +117,8 @@ type Options struct {
 	// reached by another name than localhost (browsers keep Secure cookies of
 	// http://localhost). Never in production.
 	InsecureCookies bool
+	// MetricsToken, when set, puts /metrics behind "Authorization: Bearer <token>".
+	MetricsToken string
 	// Identity tunes the accounts store (tests: cheaper password hashing); Now is
 	// taken from Options.Now.
 	Identity identity.Config
@@ -132,6 +134,8 @@ type WebApp struct {
 	feed  *live.Feed
 	log   *slog.Logger
 	reg   *prometheus.Registry
+	// metricsToken, when set, is the bearer token /metrics requires.
+	metricsToken string
 
 	bootstrapNotice string
 
@@ -200,7 +204,8 @@ func New(ctx context.Context, o Options) (*WebApp, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &WebApp{gw: gw, pages: pages, feed: feed, log: o.Log, reg: o.Registry, bootstrapNotice: notice}, nil
+	return &WebApp{gw: gw, pages: pages, feed: feed, log: o.Log, reg: o.Registry, bootstrapNotice: notice,
+		metricsToken: o.MetricsToken}, nil
 }
 
 // BootstrapNotice is what New logged when it created the first administrator (how to
@@ -248,7 +253,8 @@ func (a *WebApp) LiveReady() <-chan struct{} {
 // it again (the metrics can be registered only once).
 func (a *WebApp) Handler(maxBody int64) http.Handler {
 	a.handlerOnce.Do(func() {
-		r := httpx.NewRouter(httpx.RouterOptions{Logger: a.log, Registry: a.reg, MaxBodyBytes: maxBody})
+		r := httpx.NewRouter(httpx.RouterOptions{Logger: a.log, Registry: a.reg, MaxBodyBytes: maxBody,
+			MetricsToken: a.metricsToken})
 		a.Routes(r)
 		a.handler = r
 	})

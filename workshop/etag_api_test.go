@@ -47,7 +47,8 @@ func TestIfMatch(t *testing.T) {
 	}
 	for _, w := range writes {
 		t.Run(w.name, func(t *testing.T) {
-			for _, tag := range []string{stale, `W/"3"`, `"1", "2"`} {
+			// A stale, weak or never handed out tag fails the write (RFC 9110 13.1.1).
+			for _, tag := range []string{stale, `W/"3"`, `"1", "2"`, `"x"`, `"-1"`, `""`} {
 				before := e.stored()
 				r := e.For(t).Do(w.method, w.path, w.body, "If-Match", tag)
 				p := r.Problem(t, http.StatusPreconditionFailed)
@@ -58,7 +59,7 @@ func TestIfMatch(t *testing.T) {
 					t.Fatalf("If-Match %s stored something: %v -> %v", tag, before, got)
 				}
 			}
-			for _, tag := range []string{`3`, `"3",`, `"x"`, `"-1"`, `""`} {
+			for _, tag := range []string{`3`, `"3`, `*, "3"`, `,`} {
 				r := e.For(t).Do(w.method, w.path, w.body, "If-Match", tag)
 				servicetest.WantFields(t, r.Problem(t, http.StatusBadRequest), "If-Match")
 			}

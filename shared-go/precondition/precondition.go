@@ -50,11 +50,15 @@ func (p Precondition) Holds(version int64) bool {
 // Conditional reports whether p is a real precondition (If-Match was sent).
 func (p Precondition) Conditional() bool { return p.set }
 
+// maxTags bounds the entity tags one If-Match may list.
+const maxTags = 32
+
 // ETag is the strong entity tag of version: "<version>".
 func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
 // FromRequest reads r's If-Match: absent is Unconditional, "*" is IfExists, a list of
-// entity tags is IfVersion of the versions they name. Comparison is strong: a weak tag
+// (at most 32) entity tags is IfVersion of the versions they name ("0" names the
+// version of what does not exist yet, where a service counts that as version 0). Comparison is strong: a weak tag
 // (W/"3") or a tag the service never hands out names no version, so it fails the write
 // (412) rather than being ignored. Several If-Match lines are one list. Anything else
 // is ErrMalformed (400).
@@ -69,7 +73,11 @@ func FromRequest(r *http.Request) (Precondition, error) {
 	}
 	var versions []int64
 	tags := 0
-	for _, part := range strings.Split(header, ",") {
+	parts := strings.Split(header, ",")
+	if len(parts) > maxTags {
+		return Precondition{}, ErrMalformed
+	}
+	for _, part := range parts {
 		tag := strings.Trim(part, " \t")
 		if tag == "" {
 			continue // the list syntax allows empty elements
@@ -87,7 +95,7 @@ func FromRequest(r *http.Request) (Precondition, error) {
 		if weak {
 			continue
 		}
-		if v, err := strconv.ParseInt(opaque, 10, 64); err == nil && v > 0 && strconv.FormatInt(v, 10) == opaque {
+		if v, err := strconv.ParseInt(opaque, 10, 64); err == nil && v >= 0 && strconv.FormatInt(v, 10) == opaque {
 			versions = append(versions, v)
 		}
 	}

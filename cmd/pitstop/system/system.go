@@ -229,7 +229,7 @@ func (s *System) startWebApp(ctx, gctx context.Context, g *errgroup.Group, o Opt
 	}
 	wa, err := webapp.New(ctx, webapp.Options{Upstreams: upstreams, JetStream: js, Log: log,
 		Registry: app.NewRegistry(), Location: o.TimeZone, Pool: pool, SigningKey: o.SigningKey,
-		AdminPassword: o.AdminPassword, InsecureCookies: o.InsecureCookies})
+		AdminPassword: o.AdminPassword, InsecureCookies: o.InsecureCookies, MetricsToken: o.MetricsToken})
 	if err != nil {
 		return fmt.Errorf("webapp: %w", err)
 	}

@@ -19,13 +19,14 @@
 //	                    (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
 //	AUTH_SIGNING_KEY    required: the Ed25519 private key that signs the bearer tokens, its
 //	                    32-byte seed in base64 or a PEM PRIVATE KEY; the services get the
-//	                    public key as AUTH_PUBLIC_KEY (`pitstop-admin keys` or openssl genpkey)
+//	                    public key as AUTH_PUBLIC_KEY (`go run ./cmd/pitstop keys` prints a pair)
 //	AUTH_TOKEN_TTL      lifetime of the tokens of /api/token and of the pages (default 15m)
 //	PITSTOP_ADMIN_PASSWORD  password of the administrator "admin" created at the first start
 //	                    when there is none (default: a one-time password, logged at WARN,
 //	                    to be changed at the first sign-in)
 //	INSECURE_COOKIES    true drops the cookies' Secure flag: only for plain HTTP reached by
 //	                    another name than localhost (default false)
+//	METRICS_TOKEN       when set, /metrics needs "Authorization: Bearer <token>"
 package main
 
 import (
@@ -67,6 +68,7 @@ type cfg struct {
 	config.NATS
 	config.Log
 	config.HTTP
+	config.Metrics
 }
 
 func main() { os.Exit(run()) }
@@ -109,6 +111,7 @@ func run() int {
 		},
 		Log: log, Registry: app.NewRegistry(), Location: loc, HealthInterval: c.HealthInterval,
 		SigningKey: key, TokenTTL: c.TokenTTL, AdminPassword: c.AdminPassword, InsecureCookies: c.InsecureCookies,
+		MetricsToken: c.Metrics.Token,
 	}
 	pool, err := postgres.Connect(ctx, c.Postgres.URL, webapp.Schema)
 	if err != nil {

@@ -3,7 +3,8 @@ package application
 import (
 	"errors"
 	"fmt"
-	"slices"
+
+	"github.com/pitstop/pitstop/shared-go/precondition"
 
 	"github.com/pitstop/pitstop/workshop/internal/domain"
 )
@@ -13,16 +14,14 @@ import (
 // unlike domain.ErrConcurrencyConflict it is never retried, the client must re-read.
 var ErrPlanningChanged = errors.New("the planning changed since it was read")
 
-// IfMatch is a command's optional precondition on the planning's version: nil means
-// none; otherwise the planning (of the path's date) must be at one of the listed
-// versions (an empty, non-nil list matches nothing). A day without a planning is at
-// version 0.
-type IfMatch []int
+// IfMatch is a command's optional precondition on the version of the planning of the
+// path's date (the zero value: none). A day without a planning is at version 0.
+type IfMatch = precondition.Precondition
 
-// checkVersion returns ErrPlanningChanged unless p is at an expected version.
+// checkVersion returns ErrPlanningChanged unless p is at a version expected allows.
 func checkVersion(expected IfMatch, p *domain.WorkshopPlanning) error {
-	if expected != nil && !slices.Contains(expected, p.Version()) {
-		return fmt.Errorf("%w: expected version %v, the planning of %s is at %d", ErrPlanningChanged, []int(expected), p.Date(), p.Version())
+	if !expected.Holds(int64(p.Version())) {
+		return fmt.Errorf("%w: the planning of %s is at %d", ErrPlanningChanged, p.Date(), p.Version())
 	}
 	return nil
 }

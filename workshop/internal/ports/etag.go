@@ -2,8 +2,8 @@ package ports
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
+
+	"github.com/pitstop/pitstop/shared-go/precondition"
 
 	"github.com/pitstop/pitstop/shared-go/problem"
 	"github.com/pitstop/pitstop/workshop/internal/application"
@@ -11,52 +11,18 @@ import (
 
 // setETag sets the strong entity tag of a planning at version: its version, quoted.
 func setETag(w http.ResponseWriter, version int) {
-	w.Header().Set("ETag", `"`+strconv.Itoa(version)+`"`)
+	w.Header().Set("ETag", precondition.ETag(int64(version)))
 }
 
-// parseIfMatch reads the optional If-Match header of a write: absent or "*" is no
-// precondition (nil); otherwise a comma-separated list of entity tags, the planning
-// having to be at the version of one of its strong tags "n" (n as handed out in ETag).
-// Weak tags (W/"n") are valid but never match (If-Match compares strongly), so a list
-// of only weak tags fails as a stale one (412). Anything else (no quotes, a tag that is
-// not a version, an empty list) is a 400 naming the header "If-Match".
+// parseIfMatch reads the optional If-Match of a write (shared-go/precondition): absent
+// or "*" is no precondition; entity tags "n" expect the planning at one of versions n
+// (a weak tag never matches: 412); anything else is a 400 naming the header.
 func parseIfMatch(r *http.Request) (application.IfMatch, error) {
-	values := r.Header.Values("If-Match")
-	if len(values) == 0 {
-		return nil, nil
+	p, err := precondition.FromRequest(r)
+	if err != nil {
+		verr := &problem.ValidationError{}
+		verr.Add(precondition.Header, `must be * or entity tags handed out in ETag, like "3"`)
+		return p, verr
 	}
-	v := strings.TrimSpace(strings.Join(values, ","))
-	if v == "*" {
-		return nil, nil
-	}
-	versions := application.IfMatch{}
-	tags := strings.Split(v, ",")
-	for _, t := range tags {
-		t = strings.TrimSpace(t)
-		weak := strings.HasPrefix(t, "W/")
-		t = strings.TrimPrefix(t, "W/")
-		n, ok := version(t)
-		if !ok || len(tags) > 32 {
-			verr := &problem.ValidationError{}
-			verr.Add("If-Match", `must be * or entity tags handed out in ETag, like "3"`)
-			return nil, verr
-		}
-		if !weak {
-			versions = append(versions, n)
-		}
-	}
-	return versions, nil
-}
-
-// version parses a quoted version "n" (digits without a leading zero, at most 10).
-func version(tag string) (int, bool) {
-	if len(tag) < 3 || len(tag) > 12 || tag[0] != '"' || tag[len(tag)-1] != '"' {
-		return 0, false
-	}
-	digits := tag[1 : len(tag)-1]
-	n, err := strconv.Atoi(digits)
-	if err != nil || n < 0 || strconv.Itoa(n) != digits {
-		return 0, false
-	}
-	return n, true
+	return p, nil
 }
