@@ -1046,7 +1046,13 @@ func TestFakeAPIReportsExchangesThatDoNotMatchTheDocuments(t *testing.T) {
 		api := startFakeAPI(rec)
 		// The fake does not limit a name's length; the document allows 200 characters.
 		body := `{"name":"` + strings.Repeat("a", 201) + `","address":"b","postalCode":"c","city":"d","telephoneNumber":"1","emailAddress":"a@b.nl"}`
-		res, err := http.Post(api.CustomersURL+"/api/customers", "application/json", strings.NewReader(body))
+		req, err := http.NewRequest(http.MethodPost, api.CustomersURL+"/api/customers", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer any") // the fake takes any token
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1062,7 +1068,12 @@ func TestFakeAPIReportsExchangesThatDoNotMatchTheDocuments(t *testing.T) {
 			writeJSON(w, http.StatusOK, map[string]any{"customerId": "6f1c7a52-3a43-4c39-9d1f-2c1b0a3e5b11", "name": 42})
 		})))
 		defer srv.Close()
-		res, err := http.Get(srv.URL + "/api/customers/6f1c7a52-3a43-4c39-9d1f-2c1b0a3e5b11")
+		req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/customers/6f1c7a52-3a43-4c39-9d1f-2c1b0a3e5b11", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer any")
+		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
