@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -184,21 +181,9 @@ func (h ListCustomersHandler) Handle(ctx context.Context, q ListCustomers) (pagi
 	}), nil
 }
 
-// searchParam trims s and checks it is a searchable string: valid UTF-8, no control
-// characters (Postgres text cannot hold NUL), at most MaxSearchLength characters.
+// searchParam trims s and checks it is searchable (paging.SearchParam).
 func searchParam(verr *validation.Error, param, s string) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case !utf8.ValidString(s):
-		verr.Add(param, "must be valid UTF-8")
-	case utf8.RuneCountInString(s) > MaxSearchLength:
-		verr.Add(param, fmt.Sprintf("must be at most %d characters", MaxSearchLength))
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		verr.Add(param, "must not contain control characters")
-	default:
-		return s
-	}
-	return ""
+	return paging.SearchParam(verr, param, s, MaxSearchLength)
 }
 
 func parseOrder(s string) (CustomerOrder, bool) {
@@ -225,7 +210,7 @@ func encodeCursor(o CustomerOrder, k ListKey) string {
 	if o.Field == SortByRegistration {
 		return paging.EncodePosition(cursorPrefix, k.Position)
 	}
-	return paging.EncodeCursor(sortedCursorPrefix+o.Param()+":", strconv.FormatInt(k.Position, 10)+":"+k.Value)
+	return paging.EncodeKeyCursor(sortedCursorPrefix+o.Param()+":", k.Position, k.Value)
 }
 
 // decodeCursor returns the key a cursor of order o carries. A key's value comes back
@@ -236,18 +221,9 @@ func decodeCursor(o CustomerOrder, s string) (ListKey, error) {
 		pos, err := paging.DecodePosition(cursorPrefix, s)
 		return ListKey{Position: pos}, err
 	}
-	key, err := paging.DecodeCursor(sortedCursorPrefix+o.Param()+":", s)
-	if err != nil || key == "" {
+	pos, value, err := paging.DecodeKeyCursor(sortedCursorPrefix+o.Param()+":", s)
+	if err != nil || pos == 0 {
 		return ListKey{}, err
-	}
-	digits, value, ok := strings.Cut(key, ":")
-	if !ok {
-		return ListKey{}, paging.ErrInvalidCursor
-	}
-	pos, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil || pos < 1 || strconv.FormatInt(pos, 10) != digits ||
-		!utf8.ValidString(value) || strings.IndexByte(value, 0) >= 0 {
-		return ListKey{}, paging.ErrInvalidCursor
 	}
 	if o.Field == SortByCustomerID {
 		if id, err := uuid.Parse(value); err != nil || id.String() != value {
