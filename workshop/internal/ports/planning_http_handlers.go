@@ -137,18 +137,8 @@ func (h *PlanningHTTPHandlers) getJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *PlanningHTTPHandlers) finishJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.jobIDParam(w, r)
+	cmd, ifMatch, ok := readJobCommand(h, w, r, decodeFinishJob)
 	if !ok {
-		return
-	}
-	ifMatch, err := parseIfMatch(r)
-	if err != nil {
-		h.errs.Respond(w, r, err)
-		return
-	}
-	cmd, err := decodeFinishJob(r, pathParam(r, "date"), id)
-	if err != nil {
-		h.errs.Respond(w, r, err)
 		return
 	}
 	cmd.IfMatch = ifMatch
@@ -162,18 +152,8 @@ func (h *PlanningHTTPHandlers) finishJob(w http.ResponseWriter, r *http.Request)
 }
 
 func (h *PlanningHTTPHandlers) cancelJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.jobIDParam(w, r)
+	cmd, ifMatch, ok := readJobCommand(h, w, r, decodeCancelJob)
 	if !ok {
-		return
-	}
-	ifMatch, err := parseIfMatch(r)
-	if err != nil {
-		h.errs.Respond(w, r, err)
-		return
-	}
-	cmd, err := decodeCancelJob(r, pathParam(r, "date"), id)
-	if err != nil {
-		h.errs.Respond(w, r, err)
 		return
 	}
 	cmd.IfMatch = ifMatch
@@ -187,18 +167,8 @@ func (h *PlanningHTTPHandlers) cancelJob(w http.ResponseWriter, r *http.Request)
 }
 
 func (h *PlanningHTTPHandlers) moveJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := h.jobIDParam(w, r)
+	cmd, ifMatch, ok := readJobCommand(h, w, r, decodeMoveJob)
 	if !ok {
-		return
-	}
-	ifMatch, err := parseIfMatch(r)
-	if err != nil {
-		h.errs.Respond(w, r, err)
-		return
-	}
-	cmd, err := decodeMoveJob(r, pathParam(r, "date"), id)
-	if err != nil {
-		h.errs.Respond(w, r, err)
 		return
 	}
 	cmd.IfMatch = ifMatch
@@ -210,6 +180,29 @@ func (h *PlanningHTTPHandlers) moveJob(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", jobLocation(res.Date, res.Job.ID()))
 	setETag(w, res.Version)
 	httpx.WriteJSON(w, http.StatusOK, toJobJSON(res.Job))
+}
+
+// readJobCommand reads a command on the job of the path (finish, cancel, move): the
+// job id, the If-Match precondition and the body (decode). On a bad one it has answered
+// and returns false.
+func readJobCommand[C any](h *PlanningHTTPHandlers, w http.ResponseWriter, r *http.Request,
+	decode func(*http.Request, string, domain.JobID) (C, error)) (C, application.IfMatch, bool) {
+	var zero C
+	id, ok := h.jobIDParam(w, r)
+	if !ok {
+		return zero, application.IfMatch{}, false
+	}
+	ifMatch, err := parseIfMatch(r)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return zero, ifMatch, false
+	}
+	cmd, err := decode(r, pathParam(r, "date"), id)
+	if err != nil {
+		h.errs.Respond(w, r, err)
+		return zero, ifMatch, false
+	}
+	return cmd, ifMatch, true
 }
 
 // jobLocation is the URL of a job.
