@@ -126,6 +126,17 @@ func attr(sel, name string, dst *string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// navigateStatus navigates to url and stores the HTTP status of its response in dst.
+func navigateStatus(url string, dst *int64) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		resp, err := chromedp.NavigateResponse(url)(ctx, t)
+		if err == nil && resp != nil {
+			*dst = resp.Status
+		}
+		return chromedp.Void{}, err
+	}
+}
+
 // waitJS polls a JavaScript condition until it is true.
 func waitJS(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(50*time.Millisecond))
@@ -139,27 +150,94 @@ func eval(script string) chromedp.Action[chromedp.Void] {
 	}
 }
 
-// browserScenario walks the garage's day in a real browser: register a customer,
-// register a vehicle for that owner, schedule a job today 08:00–12:00, see it Planned,
-// finish it 08:00–11:00 with notes, see it Completed; see the day view update itself
-// when a job is planned and finished elsewhere; then plan a job on the next business
-// day, start that day on the Business day page, and see the customer's invoice (both
-// finished jobs, € 64.75) and the reminder of the next day's job, each sent.
+// staffMember is an account the administrator adds in the browser scenario.
+type staffMember struct{ user, name, role, password string }
+
+var (
+	browserFrontDesk = staffMember{"frida", "Frida Desk", "frontdesk", "frontdesk-secret-1"}
+	browserPlanner   = staffMember{"piet", "Piet Planner", "planner", "planner-secret-22"}
+	browserMechanic  = staffMember{"max", "Max Mechanic", "mechanic", "mechanic-secret-333"}
+)
+
+// signIn opens path, is sent to the sign-in page, signs in as user and is taken back
+// to path; the top bar then names them.
+func (b *browser) signIn(path, user, password, name string) {
+	b.t.Helper()
+	var who string
+	b.run("sign in as "+user,
+		chromedp.Navigate(b.base+path),
+		chromedp.WaitVisible("#signin-form"),
+		chromedp.SendKeys("#username", user),
+		chromedp.SendKeys("#password", password),
+		chromedp.Click(`#signin-form button[type="submit"]`),
+		chromedp.WaitVisible("#signed-in-as"),
+		into(chromedp.Text("#signed-in-as"), &who),
+	)
+	if !strings.Contains(who, name) {
+		b.t.Fatalf("signed in as %s, the top bar says %q", user, who)
+	}
+}
+
+// signOut signs out with the top bar's button and lands on the sign-in page.
+func (b *browser) signOut() {
+	b.t.Helper()
+	b.run("sign out",
+		chromedp.Click(`form.signout button[type="submit"]`),
+		chromedp.WaitVisible("#signin-form"),
+	)
+}
+
+// browserScenario walks the garage's day in a real browser, each step by the role
+// whose work it is: the administrator adds a front desk, a planner and a mechanic on
+// the Staff page; the front desk registers a customer and, choosing the owner with the
+// type-ahead picker, a vehicle, sees no Business day in the navigation and gets the 403
+// page there; the planner schedules a job today 08:00–12:00 (the vehicle chosen with
+// the type-ahead picker), sees it Planned, has the Move and Cancel forms, and sees the
+// overlap rule in words; the mechanic (who has neither form) finishes it 08:00–11:00
+// with notes, sees it Completed, and sees the day view update itself when a job is
+// planned and finished elsewhere; the administrator plans a job on the next business
+// day, starts that day on the Business day page, sees the customer's invoice (both
+// finished jobs, € 64.75) and the reminder of the next day's job, each sent, and the
+// audit log naming the planner as who planned the job and the mechanic as who
+// finished it.
 func browserScenario(t *testing.T, l *liveSystem) {
 	b := newBrowser(t, l.env.srv.URL)
 	u := func(path string) string { return b.base + path }
 
-	// 0. Sign in: a page asks for it first and comes back afterwards.
-	b.run("sign in",
-		chromedp.Navigate(u("/customers/new")),
-		chromedp.WaitVisible("#signin-form"),
-		chromedp.SendKeys("#username", "admin"),
-		chromedp.SendKeys("#password", adminPassword),
-		chromedp.Click(`#signin-form button[type="submit"]`),
-		chromedp.WaitVisible("#signed-in-as"),
-	)
+	// 0. The administrator adds the staff: a page asks for a sign-in first and comes
+	// back afterwards.
+	b.signIn("/staff", "admin", adminPassword, "")
+	for _, m := range []staffMember{browserFrontDesk, browserPlanner, browserMechanic} {
+		var row string
+		b.run("add staff member "+m.user,
+			chromedp.WaitVisible("#staff-form"),
+			chromedp.SendKeys("#userName", m.user),
+			chromedp.SendKeys("#displayName", m.name),
+			chromedp.SetValue("#role", m.role),
+			chromedp.SendKeys("#password", m.password),
+			// They keep this password (the forced change has tests of its own).
+			eval(`document.querySelector('#staff-form input[name="mustChange"]').checked = false; true`),
+			chromedp.Click(`#staff-form button[type="submit"]`),
+			chromedp.WaitVisible("#staff-"+m.user),
+			into(chromedp.Text("#staff-"+m.user), &row),
+		)
+		if !strings.Contains(row, m.name) || !strings.Contains(row, "active") || strings.Contains(row, "must change") {
+			t.Fatalf("staff row of %s: %q", m.user, row)
+		}
+	}
+	b.screenshot("staff-added")
+	b.signOut()
 
-	// 1. Register a customer.
+	// 1. The front desk registers a customer. There is no Business day for them: not
+	// in the navigation, and the page itself is refused.
+	b.signIn("/customers/new", browserFrontDesk.user, browserFrontDesk.password, browserFrontDesk.name)
+	var businessDayLink bool
+	b.run("front desk navigation",
+		into(chromedp.Evaluate[bool](`!!document.querySelector('nav a[href="/business-day"]')`), &businessDayLink),
+	)
+	if businessDayLink {
+		t.Fatal("the front desk is offered the Business day in the navigation")
+	}
 	var customerURL, heading string
 	b.run("register customer",
 		chromedp.WaitVisible("#customer-form"),
@@ -183,44 +261,86 @@ func browserScenario(t *testing.T, l *liveSystem) {
 	}
 	b.screenshot("customer-registered")
 
-	// 2. Register a vehicle for that owner, from the customer's page.
-	var owner, ownerText string
-	b.run("register vehicle",
+	// 2. The front desk registers a vehicle. The form opened from the customer's page
+	// has them as the owner; the front desk picks the owner anew by typing a part of
+	// the name: the picker's list is refilled with the matches only (no other
+	// customer, such as the forms scenario's Harry Forms).
+	var owner, ownerOption, ownerText string
+	b.run("open the vehicle form",
 		chromedp.Click(`a[href^="/vehicles/new?ownerId="]`),
 		chromedp.WaitVisible("#vehicle-form"),
 		into(chromedp.Value("#ownerId"), &owner),
+	)
+	if owner != customerID {
+		t.Fatalf("owner preselected %q, want %s", owner, customerID)
+	}
+	adaOption := `#ownerId-options option[value="` + customerID + `"]`
+	b.run("pick the owner",
+		eval(`document.querySelector("#ownerId").value = ""; true`),
+		chromedp.SendKeys("#ownerId", "ada bro"),
+		waitJS(`!!document.querySelector('`+adaOption+`') && `+
+			`![...document.querySelectorAll('#ownerId-options option')].some(o => o.textContent.includes("Harry Forms"))`),
+		into(chromedp.TextContent(adaOption), &ownerOption),
+		// Choosing the option puts its value, the customer id, in the field.
+		chromedp.SetValue("#ownerId", customerID),
 		chromedp.SendKeys("#licenseNumber", "AB-123-C"),
 		chromedp.SendKeys("#brand", "Volkswagen"),
 		chromedp.SendKeys("#type", "Golf"),
+	)
+	if !strings.Contains(ownerOption, "Ada Browser") {
+		t.Fatalf("the owner picker offers %s as %q", customerID, ownerOption)
+	}
+	b.screenshot("owner-picked")
+	b.run("register vehicle",
 		chromedp.Click(`#vehicle-form button[type="submit"]`),
 		chromedp.WaitVisible("#vehicle"),
 		into(chromedp.Text("#owner"), &ownerText),
 	)
-	if owner != customerID || ownerText != "Ada Browser" {
-		t.Fatalf("owner preselected %q (want %s), shown as %q", owner, customerID, ownerText)
+	if ownerText != "Ada Browser" {
+		t.Fatalf("owner shown as %q", ownerText)
 	}
 	b.screenshot("vehicle-registered")
 
-	// 3. Schedule a job today 08:00–12:00. The workshop learns of the vehicle through
-	// events; the planner reloads the form until it is offered.
-	testutil.Eventually(t, 30*time.Second, func() bool {
-		var offered bool
-		b.run("open schedule form",
-			chromedp.Navigate(u("/workshop/schedule")),
-			chromedp.WaitVisible("#job-form"),
-			into(chromedp.Evaluate[bool](`!!document.querySelector('#licenseNumber option[value="AB-123-C"], #licenseNumber-options option[value="AB-123-C"]')`), &offered),
+	// The Business day page is for the administrator: the front desk gets the 403 page.
+	var refused int64
+	var refusal string
+	b.run("front desk refused the business day",
+		navigateStatus(u("/business-day"), &refused),
+		chromedp.WaitVisible(".error-page"),
+		into(chromedp.Text(".error-page"), &refusal),
+	)
+	if refused != http.StatusForbidden || !strings.Contains(refusal, "Not allowed") ||
+		!strings.Contains(refusal, "you are signed in as") {
+		t.Fatalf("the front desk on /business-day: %v, %q", refused, refusal)
+	}
+	b.screenshot("front-desk-refused")
+	b.signOut()
+
+	// 3. The planner schedules a job today 08:00–12:00. The workshop learns of the
+	// vehicle through events: until it has, the picker finds nothing.
+	b.signIn("/workshop/schedule", browserPlanner.user, browserPlanner.password, browserPlanner.name)
+	testutil.Eventually(t, 60*time.Second, func() bool {
+		var known bool
+		b.run("the workshop knows the vehicle",
+			into(chromedp.Evaluate[bool](`fetch("/pick/vehicles?q=AB-123-C", {headers: {Accept: "application/json"}})`+
+				`.then(r => r.ok ? r.json() : []).then(a => a.some(i => i.id === "AB-123-C"))`, chromedp.EvalAwaitPromise), &known),
 		)
-		return offered
+		return known
 	}, "the vehicle was never offered for planning")
+	vehicleOption := `#licenseNumber-options option[value="AB-123-C"]`
 	var date, start, end, option, jobID string
 	b.run("schedule job",
+		chromedp.Navigate(u("/workshop/schedule")),
+		chromedp.WaitVisible("#job-form"),
 		into(chromedp.Value(`#job-form input[name="jobId"]`), &jobID),
 		into(chromedp.Value("#date"), &date),
 		into(chromedp.Value("#startTime"), &start),
 		into(chromedp.Value("#endTime"), &end),
+		// Typed, the picker's list holds the matches only (not the forms scenario's HT-001-P).
+		chromedp.SendKeys("#licenseNumber", "ab-123"),
+		waitJS(`!!document.querySelector('`+vehicleOption+`') && !document.querySelector('#licenseNumber-options option[value="HT-001-P"]')`),
+		into(chromedp.TextContent(vehicleOption), &option),
 		chromedp.SetValue("#licenseNumber", "AB-123-C"),
-		// A drop-down's option, or the type-ahead picker's (its datalist).
-		into(chromedp.TextContent(`#licenseNumber option[value="AB-123-C"], #licenseNumber-options option[value="AB-123-C"]`), &option),
 		chromedp.SetValue("#endTime", "12:00"),
 		chromedp.SendKeys("#description", "Yearly maintenance"),
 	)
@@ -245,6 +365,13 @@ func browserScenario(t *testing.T, l *liveSystem) {
 		t.Fatalf("planned job row: status %q, %q", status, row)
 	}
 	b.screenshot("job-planned")
+	jobPage := u("/workshop/" + l.today + "/jobs/" + jobID)
+	b.run("the planner can move and cancel the job",
+		chromedp.Navigate(jobPage),
+		chromedp.WaitVisible("#move-form"),
+		chromedp.WaitVisible("#cancel-form"),
+	)
+	b.screenshot("job-page-planner")
 
 	// A second job for the same vehicle in an overlapping slot: the rule, in words.
 	var rejection string
@@ -262,9 +389,21 @@ func browserScenario(t *testing.T, l *liveSystem) {
 		t.Fatalf("overlap shown as %q", rejection)
 	}
 	b.screenshot("overlap-rejected")
+	b.signOut()
+
+	// 4. The mechanic finishes it 08:00–11:00 with notes. Moving and cancelling are
+	// not theirs: the job page has no such forms for them.
+	b.signIn("/workshop/"+l.today+"/jobs/"+jobID, browserMechanic.user, browserMechanic.password, browserMechanic.name)
+	var planningForms bool
+	b.run("the mechanic's job page",
+		chromedp.WaitVisible("#job"),
+		into(chromedp.Evaluate[bool](`!!document.querySelector('#move-form, #cancel-form')`), &planningForms),
+	)
+	if planningForms {
+		t.Fatal("the mechanic is offered the move or cancel form")
+	}
 	b.run("back to the day", chromedp.Navigate(u("/workshop/"+l.today)), chromedp.WaitVisible(jobRow))
 
-	// 4. Finish it 08:00–11:00 with notes.
 	var actualStart, actualEnd string
 	b.run("finish job",
 		chromedp.Click(jobRow+" a.finish"),
@@ -328,10 +467,13 @@ func browserScenario(t *testing.T, l *liveSystem) {
 	}
 	b.screenshot("live-updates")
 
-	// 6. The business day: the next day's job gets a reminder when that day begins.
+	b.signOut()
+
+	// 6. The administrator's business day: the next day's job gets a reminder when
+	// that day begins.
+	b.signIn("/", "admin", adminPassword, "")
 	var current, next string
 	b.run("open business day",
-		chromedp.Navigate(u("/")),
 		chromedp.Click(`a.card[href="/business-day"]`),
 		chromedp.WaitVisible("#start-day-form"),
 		attr("#current-date", "data-date", &current),
@@ -443,4 +585,29 @@ func browserScenario(t *testing.T, l *liveSystem) {
 		t.Fatalf("reminder mail:\n%s", eml)
 	}
 	b.screenshot("reminders")
+
+	// 10. The audit log names who did what: the planner planned the job, the
+	// mechanic finished it.
+	var entries []string
+	testutil.Eventually(t, 60*time.Second, func() bool {
+		b.run("open the audit log of the job",
+			chromedp.Navigate(u("/auditlog?q="+jobID)),
+			chromedp.WaitVisible("#audit-search"),
+			into(chromedp.Evaluate[[]string](`[...document.querySelectorAll('#auditlog tbody tr')]`+
+				`.map(r => r.cells[1].textContent.trim() + " by " + r.cells[3].textContent.trim())`), &entries),
+		)
+		var planned, finished bool
+		for _, e := range entries {
+			planned = planned || strings.HasSuffix(e, "MaintenanceJobPlanned by "+browserPlanner.user)
+			finished = finished || strings.HasSuffix(e, "MaintenanceJobFinished by "+browserMechanic.user)
+		}
+		return planned && finished
+	}, "the audit log does not name the planner and the mechanic")
+	for _, e := range entries {
+		if (strings.Contains(e, "MaintenanceJobPlanned") && !strings.HasSuffix(e, " by "+browserPlanner.user)) ||
+			(strings.Contains(e, "MaintenanceJobFinished") && !strings.HasSuffix(e, " by "+browserMechanic.user)) {
+			t.Fatalf("audit entry %q: want the planner as who planned, the mechanic as who finished (all: %q)", e, entries)
+		}
+	}
+	b.screenshot("audit-log")
 }
