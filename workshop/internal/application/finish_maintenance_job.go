@@ -2,7 +2,6 @@ package application
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/pitstop/pitstop/workshop/internal/domain"
@@ -35,27 +34,8 @@ func NewFinishMaintenanceJobHandler(repo PlanningRepository, retry RetryPolicy) 
 // *domain.RuleViolation (already finished, cancelled or moved away),
 // *domain.InvalidValueError, domain.ErrConcurrencyConflict or an infrastructure error.
 func (h *FinishMaintenanceJobHandler) Handle(ctx context.Context, cmd FinishMaintenanceJob) (JobResult, error) {
-	var res JobResult
-	err := h.retry.run(ctx, func() error {
-		p, err := h.repo.Load(ctx, cmd.Date)
-		if errors.Is(err, domain.ErrPlanningNotFound) {
-			return fmt.Errorf("%w (%w)", domain.ErrJobNotFound, err)
-		}
-		if err != nil {
-			return err
-		}
-		if err := checkVersion(cmd.IfMatch, p); err != nil {
-			return err
-		}
-		if err := p.FinishMaintenanceJob(cmd.JobID, cmd.Actual, cmd.Notes); err != nil {
-			return err
-		}
-		if err := h.repo.Save(ctx, p); err != nil {
-			return err
-		}
-		j, _ := p.Job(cmd.JobID)
-		res = JobResult{Job: j, Version: p.CurrentVersion()}
-		return nil
+	res, err := changeJob(ctx, h.repo, h.retry, cmd.Date, cmd.JobID, cmd.IfMatch, func(p *domain.WorkshopPlanning) error {
+		return p.FinishMaintenanceJob(cmd.JobID, cmd.Actual, cmd.Notes)
 	})
 	if err != nil {
 		return JobResult{}, fmt.Errorf("finish job %s on %s: %w", cmd.JobID, cmd.Date, err)

@@ -1,6 +1,7 @@
 package application
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -31,4 +32,35 @@ func checkVersion(expected IfMatch, p *domain.WorkshopPlanning) error {
 type JobResult struct {
 	Job     domain.MaintenanceJob
 	Version int
+}
+
+// changeJob runs a command on job id of the planning of date: it loads the planning
+// (a missing one is domain.ErrJobNotFound), checks ifMatch, applies change, saves, and
+// returns the job with the planning's new version, retrying a concurrency conflict
+// under retry (never a failed If-Match).
+func changeJob(ctx context.Context, repo PlanningRepository, retry RetryPolicy, date domain.PlanningDate,
+	id domain.JobID, ifMatch IfMatch, change func(*domain.WorkshopPlanning) error) (JobResult, error) {
+	var res JobResult
+	err := retry.run(ctx, func() error {
+		p, err := repo.Load(ctx, date)
+		if errors.Is(err, domain.ErrPlanningNotFound) {
+			return fmt.Errorf("%w (%w)", domain.ErrJobNotFound, err)
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkVersion(ifMatch, p); err != nil {
+			return err
+		}
+		if err := change(p); err != nil {
+			return err
+		}
+		if err := repo.Save(ctx, p); err != nil {
+			return err
+		}
+		j, _ := p.Job(id)
+		res = JobResult{Job: j, Version: p.CurrentVersion()}
+		return nil
+	})
+	return res, err
 }
