@@ -88,6 +88,13 @@ func (b *browser) run(step string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// try performs actions with the same deadline as run and returns their error.
+func (b *browser) try(actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	return chromedp.Do(ctx, actions...)
+}
+
 // screenshot saves the whole page as NN-name.png and logs its path.
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
@@ -458,8 +465,21 @@ func browserScenario(t *testing.T, l *liveSystem) {
 		t.Fatalf("finish through the gateway: %d", s)
 	}
 	var marker string
+	if err := b.try(waitJS(`!!document.querySelector('#job-` + otherID + `[data-status="Completed"]')`)); err != nil {
+		// Tell a lost update from a late event: did the event reach the audit log, how
+		// often did the page reload its list, and does a fresh list show the job done?
+		var audit struct {
+			Items []struct{ Type, Time string } `json:"items"`
+		}
+		l.api(t, http.MethodGet, "/api/auditlog?q="+otherID, nil, &audit)
+		var diag string
+		b.run("diagnose", into(chromedp.Evaluate[string](`fetch(document.getElementById("joblist").dataset.fragment).then(r => r.text())`+
+			`.then(h => "live=" + document.body.dataset.live + " reloads=" + document.getElementById("joblist").dataset.reloads + `+
+			`" fresh list has it completed=" + h.includes('id="job-`+otherID+`" class="job completed"'))`, chromedp.EvalAwaitPromise), &diag))
+		b.screenshot("failure-see-job-finished-elsewhere")
+		t.Fatalf("see job finished elsewhere: %v (at %s); %s; audit log of the job: %+v", err, time.Now().Format(time.RFC3339Nano), diag, audit.Items)
+	}
 	b.run("see job finished elsewhere",
-		waitJS(`!!document.querySelector('#job-`+otherID+`[data-status="Completed"]')`),
 		into(chromedp.Evaluate[string](`window.pitstopMarker || ""`), &marker),
 	)
 	if marker != "still here" {
