@@ -22,22 +22,33 @@ document.addEventListener("submit", (e) => {
   let loading = false;
   let again = false;
 
+  let failures = 0;
   async function reload() {
     if (loading) { again = true; return; }
     loading = true;
+    let ok = true;
     try {
       do {
         again = false;
         const resp = await fetch(list.dataset.fragment, { headers: { Accept: "text/html" }, cache: "no-store" });
+        ok = resp.ok;
         if (resp.ok) {
           list.innerHTML = await resp.text();
           list.dataset.reloads = String(Number(list.dataset.reloads || "0") + 1);
         }
-      } while (again);
+      } while (again && ok);
     } catch (err) {
-      // Offline for a moment: the next event or reconnect reloads.
+      ok = false; // offline for a moment
     } finally {
       loading = false;
+    }
+    // A failed reload (a 503 while a service is briefly down) is tried again, backing
+    // off to 10 s, so the list never stays stale until the next change.
+    if (ok) {
+      failures = 0;
+    } else {
+      failures++;
+      setTimeout(reload, Math.min(10000, 500 * 2 ** failures));
     }
   }
 
